@@ -1,0 +1,67 @@
+import * as core from '@actions/core'
+import type { DockerEngine } from '../docker/engine.js'
+import { lastLines } from '../docker/logs.js'
+import type { LogsPolicy } from '../inputs/setup.js'
+import { errorMessage } from '../util/errors.js'
+
+export interface SetupPostState {
+  containerId: string
+  containerName: string
+  engine: string
+  logs: LogsPolicy
+  /** The main step failed and already showed the logs. */
+  mainFailed: boolean
+}
+
+const LOG_LINES = 200
+
+/**
+ * Prints the emulator's logs when asked to, then stops and removes its container. Every step
+ * is tried even when one fails; what could not be cleaned up is named with the command that
+ * removes it. Returns the problems, which the caller reports as warnings, never as a failure.
+ */
+export async function runSetupPost(state: SetupPostState, docker: DockerEngine): Promise<string[]> {
+  if (state.containerId === '') {
+    core.info('No emulator container to clean up.')
+    return []
+  }
+  const id = state.containerId
+  const label = `${state.containerName || id.slice(0, 12)}`
+  const problems: string[] = []
+  const current = await docker.inspectContainer(id).catch((error: unknown) => {
+    problems.push(`inspecting ${label} failed: ${errorMessage(error)}`)
+    return undefined
+  })
+  const crashed = current !== undefined && (!current.running || current.exitCode !== 0)
+  if (shouldPrintLogs(state, crashed) && current) {
+    await core.group(`${state.engine} logs (${label})`, async () => {
+      try {
+        const text = await docker.containerLogs(id, LOG_LINES)
+        for (const line of lastLines(text, LOG_LINES)) core.info(line)
+      } catch (error) {
+        problems.push(`reading logs of ${label} failed: ${errorMessage(error)}`)
+      }
+    })
+  }
+  if (crashed && current) {
+    core.warning(`The ${state.engine} container ${label} had stopped before the end of the job (exit code ${current.exitCode}).`)
+  }
+  await core.group(`Removing ${state.engine} container ${label}`, async () => {
+    try {
+      // Removal with force also stops it; a separate stop would only add its grace period.
+      await docker.removeContainer(id)
+      core.info(`Removed container ${label}.`)
+    } catch (error) {
+      problems.push(
+        `container ${label} (${id}) is still there: ${errorMessage(error)}. Remove it with: docker rm -f ${id}`,
+      )
+    }
+  })
+  return problems
+}
+
+function shouldPrintLogs(state: SetupPostState, crashed: boolean): boolean {
+  if (state.logs === 'always') return true
+  if (state.logs === 'never') return false
+  return crashed && !state.mainFailed
+}

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import Docker from 'dockerode'
+import { buildLiteImage, LITE_IMAGE, liteImageExists } from '../../src/container/lite-image.js'
+import { dockerUnavailableReason } from '../helpers/docker.js'
+import { ROOT } from '../helpers/run-action.js'
+
+const CREATED_BY_TESTS = ['ephemera.tool=ephemera', 'ephemera.test=1']
+
+/**
+ * Builds the bundles the tests run, and the lite emulator image when it is missing. After the
+ * run it removes every container the tests or the actions under test created, found by label.
+ */
+export async function setup(): Promise<void> {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' })
+  if (dockerUnavailableReason() !== '') return
+  const docker = new Docker()
+  if (!(await liteImageExists(docker, LITE_IMAGE))) {
+    const built = await buildLiteImage(docker, { bundlePath: join(ROOT, 'dist/emulator.cjs') })
+    console.log(`built ${built.tag} (${(built.sizeBytes / 1e6).toFixed(1)} MB) in ${built.ms} ms`)
+  }
+}
+
+export async function teardown(): Promise<void> {
+  if (dockerUnavailableReason() !== '') return
+  const docker = new Docker()
+  for (const label of CREATED_BY_TESTS) {
+    const left = await docker.listContainers({ all: true, filters: { label: [label] } })
+    for (const c of left) {
+      console.warn(`removing container left behind: ${c.Names[0]} (${c.Image})`)
+      await docker.getContainer(c.Id).remove({ force: true })
+    }
+  }
+}
