@@ -40,17 +40,15 @@ export async function ensureImage(
 
 async function pullWithRetry(docker: DockerEngine, ref: string, clock?: Clock): Promise<void> {
   const started = Date.now()
-  await retry(
-    () => docker.pullImage(ref, reportLayer()),
-    {
-      attempts: 4,
-      baseMs: 2000,
-      maxMs: 20_000,
-      isRetryable: isTransientPullError,
-      onRetry: (attempt, error, delay) => core.warning(describeRetry(`Pulling ${ref}`, attempt, error, delay)),
-      ...(clock ? { clock } : {}),
-    },
-  ).catch((error: unknown) => {
+  await retry(() => docker.pullImage(ref, reportLayer()), {
+    attempts: 4,
+    baseMs: 2000,
+    maxMs: 20_000,
+    isRetryable: isTransientPullError,
+    onRetry: (attempt, error, delay) =>
+      core.warning(describeRetry(`Pulling ${ref}`, attempt, error, delay)),
+    ...(clock ? { clock } : {}),
+  }).catch((error: unknown) => {
     throw new ActionError(explainPullError(ref, error))
   })
   core.info(`Pulled ${ref} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)

@@ -71,7 +71,10 @@ export function buildEmulatorSpec(
     env,
     labels: input.labels,
     network: input.network,
-    ports: input.network === 'bridge' ? [{ container: input.engine.containerPort, host: input.port }] : [],
+    ports:
+      input.network === 'bridge'
+        ? [{ container: input.engine.containerPort, host: input.port }]
+        : [],
     binds,
   }
   return { spec, warnings }

@@ -39,7 +39,7 @@ export async function waitUntilReady(opts: WaitOptions): Promise<WaitResult> {
     opts.onProbe?.(seen, attempt)
     const ms = clock.now() - started
     if (seen.ready) return { outcome: 'ready', probe: seen, ms, attempts: attempt }
-    if (opts.containerState && (!state || !state.running)) {
+    if (opts.containerState && !state?.running) {
       return { outcome: 'exited', state, last, ms }
     }
     if (ms >= opts.timeoutMs) return { outcome: 'timeout', last, ms, attempts: attempt }

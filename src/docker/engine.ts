@@ -242,7 +242,9 @@ function toProgress(event: RawProgress): PullProgress {
   return {
     status: event.status ?? '',
     ...(event.id ? { layer: event.id } : {}),
-    ...(event.progressDetail?.current !== undefined ? { current: event.progressDetail.current } : {}),
+    ...(event.progressDetail?.current !== undefined
+      ? { current: event.progressDetail.current }
+      : {}),
     ...(event.progressDetail?.total !== undefined ? { total: event.progressDetail.total } : {}),
   }
 }
@@ -256,7 +258,8 @@ export function statusOf(error: unknown): number | undefined {
 /** Registry host of an image reference, as the Docker CLI decides it. */
 export function registryOf(ref: string): string {
   const first = ref.split('/')[0] ?? ''
-  const isHost = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+  const isHost =
+    ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
   return isHost ? first : 'docker.io'
 }
 
@@ -273,7 +276,10 @@ function registryAuth(ref: string): { auth: string; serveraddress: string } | un
   } catch {
     return undefined
   }
-  const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io'] : [registry, `https://${registry}`]
+  const keys =
+    registry === 'docker.io'
+      ? ['https://index.docker.io/v1/', 'docker.io']
+      : [registry, `https://${registry}`]
   for (const key of keys) {
     const auth = config.auths?.[key]?.auth
     if (auth) return { auth, serveraddress: key }

@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
 import { SETUP_STATE } from '../constants.js'
+import { buildBundledLiteImage } from '../container/lite-bundled.js'
 import { createDockerEngine } from '../docker/engine.js'
 import { readSetupInputs } from '../inputs/setup.js'
 import { runSetup } from '../setup/run.js'
 import { errorMessage } from '../util/errors.js'
-import { buildBundledLiteImage } from '../container/lite-bundled.js'
 
 async function main(): Promise<void> {
   try {

@@ -6,7 +6,8 @@ import { InputError } from '../util/errors.js'
 
 export function readRequired(name: string): string {
   const raw = core.getInput(name)
-  if (raw === '') throw new InputError(`Input '${name}' is empty; set a value or remove it to use the default.`)
+  if (raw === '')
+    throw new InputError(`Input '${name}' is empty; set a value or remove it to use the default.`)
   return raw
 }
 
@@ -14,7 +15,9 @@ export function readChoice<T extends string>(name: string, accepted: readonly T[
   const raw = readRequired(name)
   const value = raw.toLowerCase()
   if (!(accepted as readonly string[]).includes(value)) {
-    throw new InputError(`Input '${name}' got '${raw}'; accepted values are ${accepted.join(', ')}.`)
+    throw new InputError(
+      `Input '${name}' got '${raw}'; accepted values are ${accepted.join(', ')}.`,
+    )
   }
   return value as T
 }
@@ -31,7 +34,9 @@ export function readWholeNumber(name: string, min: number, max: number, unit: st
   const raw = readRequired(name)
   const value = Number(raw)
   if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new InputError(`Input '${name}' expects whole ${unit} from ${min} to ${max}, got '${raw}'.`)
+    throw new InputError(
+      `Input '${name}' expects whole ${unit} from ${min} to ${max}, got '${raw}'.`,
+    )
   }
   return value
 }

@@ -71,11 +71,17 @@ export function readSetupInputs(env: NodeJS.ProcessEnv = process.env): SetupInpu
   }
 }
 
-function readAuthToken(engine: EngineProfile, customImage: boolean, env: NodeJS.ProcessEnv): string {
+function readAuthToken(
+  engine: EngineProfile,
+  customImage: boolean,
+  env: NodeJS.ProcessEnv,
+): string {
   const token = core.getInput('auth-token') || (engine.tokenEnv ? (env[engine.tokenEnv] ?? '') : '')
   if (token !== '') core.setSecret(token)
   if (token !== '' && !engine.tokenEnv) {
-    core.warning(`Input 'auth-token' is set but ${engine.name} takes no token; it is not passed on.`)
+    core.warning(
+      `Input 'auth-token' is set but ${engine.name} takes no token; it is not passed on.`,
+    )
     return ''
   }
   if (token === '' && engine.tokenRequired) {
@@ -91,15 +97,21 @@ function readVolumes(name: string, workspace: string): VolumeMount[] {
   return splitLines(core.getInput(name)).map((entry) => {
     const [host = '', container, mode, ...rest] = entry.split(':')
     if (host === '' || rest.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
-      throw new InputError(`Input '${name}' has an entry '${entry}'; expected HOST[:CONTAINER[:ro|rw]], one per line.`)
+      throw new InputError(
+        `Input '${name}' has an entry '${entry}'; expected HOST[:CONTAINER[:ro|rw]], one per line.`,
+      )
     }
     const hostPath = isAbsolute(host) ? host : resolve(workspace, host)
     if (!existsSync(hostPath)) {
-      throw new InputError(`Input '${name}' names '${host}', which does not exist on the runner (looked at ${hostPath}).`)
+      throw new InputError(
+        `Input '${name}' names '${host}', which does not exist on the runner (looked at ${hostPath}).`,
+      )
     }
     const containerPath = container || hostPath
     if (!isAbsolute(containerPath)) {
-      throw new InputError(`Input '${name}' has a container path '${containerPath}' in '${entry}'; it must be absolute.`)
+      throw new InputError(
+        `Input '${name}' has a container path '${containerPath}' in '${entry}'; it must be absolute.`,
+      )
     }
     return { hostPath, containerPath, readOnly: mode === 'ro' }
   })

@@ -44,7 +44,9 @@ export async function runSetupPost(state: SetupPostState, docker: DockerEngine):
     })
   }
   if (crashed && current) {
-    core.warning(`The ${state.engine} container ${label} had stopped before the end of the job (exit code ${current.exitCode}).`)
+    core.warning(
+      `The ${state.engine} container ${label} had stopped before the end of the job (exit code ${current.exitCode}).`,
+    )
   }
   await core.group(`Removing ${state.engine} container ${label}`, async () => {
     try {

@@ -51,7 +51,9 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
       clock,
     }),
   )
-  const id = await core.group(`Starting ${inputs.engine.name} container`, () => startContainer(inputs, deps))
+  const id = await core.group(`Starting ${inputs.engine.name} container`, () =>
+    startContainer(inputs, deps),
+  )
   const started = clock.now()
   let probe: Probe | undefined
   if (inputs.wait) {
@@ -90,7 +92,9 @@ async function startContainer(inputs: SetupInputs, deps: SetupDeps): Promise<str
   try {
     await deps.docker.startContainer(id)
   } catch (error) {
-    throw new ActionError(`Starting container ${name} from ${inputs.image} failed: ${errorMessage(error)}${portHint(error, inputs)}`)
+    throw new ActionError(
+      `Starting container ${name} from ${inputs.image} failed: ${errorMessage(error)}${portHint(error, inputs)}`,
+    )
   }
   core.info(`Container ${name} (${id.slice(0, 12)}) started from ${inputs.image}.`)
   return id
@@ -146,7 +150,9 @@ async function removeAfterFailure(docker: DockerEngine, id: string): Promise<voi
     await docker.removeContainer(id)
     core.saveState(SETUP_STATE.containerId, '')
   } catch (error) {
-    core.warning(`Could not remove container ${id.slice(0, 12)} now (${errorMessage(error)}); the post step tries again.`)
+    core.warning(
+      `Could not remove container ${id.slice(0, 12)} now (${errorMessage(error)}); the post step tries again.`,
+    )
   }
 }
 

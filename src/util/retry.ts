@@ -15,7 +15,10 @@ export interface RetryOptions {
 }
 
 /** Runs `fn` until it succeeds, with exponential backoff between retryable failures. */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: RetryOptions,
+): Promise<T> {
   const clock = opts.clock ?? systemClock
   for (let attempt = 1; ; attempt++) {
     try {
@@ -31,6 +34,11 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
 }
 
 /** The text retries log: which attempt failed, why, and when the next one comes. */
-export function describeRetry(what: string, attempt: number, error: unknown, delayMs: number): string {
+export function describeRetry(
+  what: string,
+  attempt: number,
+  error: unknown,
+  delayMs: number,
+): string {
   return `${what} failed on attempt ${attempt} (${errorMessage(error)}); retrying in ${delayMs} ms`
 }

@@ -15,6 +15,7 @@ export function exampleEvent(name: string, action?: string): Record<string, unkn
   const groups = require('@octokit/webhooks-examples') as ExampleGroup[]
   const group = groups.find((g) => g.name === name)
   const example = group?.examples.find((e) => action === undefined || e.action === action)
-  if (!example) throw new Error(`No example payload for event '${name}'${action ? ` action '${action}'` : ''}`)
+  if (!example)
+    throw new Error(`No example payload for event '${name}'${action ? ` action '${action}'` : ''}`)
   return structuredClone(example)
 }

@@ -85,7 +85,8 @@ export async function runAction(opts: RunOptions): Promise<MainRun> {
   const eventPath = join(dir, 'event.json')
   writeFileSync(eventPath, JSON.stringify(event.payload))
   const repo =
-    (event.payload.repository as { full_name?: string } | undefined)?.full_name ?? 'octo-org/octo-repo'
+    (event.payload.repository as { full_name?: string } | undefined)?.full_name ??
+    'octo-org/octo-repo'
   const runner: Record<string, string> = {
     CI: 'true',
     GITHUB_ACTIONS: 'true',
@@ -122,10 +123,16 @@ export async function runAction(opts: RunOptions): Promise<MainRun> {
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
   }
   const stepEnv = { ...base, ...runner, ...(opts.env ?? {}) }
-  const main = await runStep(join(yaml.dir, yaml.runs.main), dir, 'main', {
-    ...stepEnv,
-    ...inputs,
-  }, opts.timeoutMs)
+  const main = await runStep(
+    join(yaml.dir, yaml.runs.main),
+    dir,
+    'main',
+    {
+      ...stepEnv,
+      ...inputs,
+    },
+    opts.timeoutMs,
+  )
   const jobEnv = { ...stepEnv, ...main.env }
   if (main.path.length > 0) jobEnv.PATH = [...main.path, jobEnv.PATH].join(':')
   return {
@@ -139,18 +146,28 @@ export async function runAction(opts: RunOptions): Promise<MainRun> {
       }
       const state: Record<string, string> = {}
       for (const [key, value] of Object.entries(main.state)) state[`STATE_${key}`] = value
-      return runStep(join(yaml.dir, yaml.runs.post), dir, 'post', {
-        ...jobEnv,
-        ...inputs,
-        ...state,
-        ...extraEnv,
-      }, opts.timeoutMs)
+      return runStep(
+        join(yaml.dir, yaml.runs.post),
+        dir,
+        'post',
+        {
+          ...jobEnv,
+          ...inputs,
+          ...state,
+          ...extraEnv,
+        },
+        opts.timeoutMs,
+      )
     },
   }
 }
 
 /** INPUT_* variables: given inputs over action.yml defaults, named as the runner names them. */
-function inputEnv(yaml: ActionYaml, given: Record<string, string>, token: string): Record<string, string> {
+function inputEnv(
+  yaml: ActionYaml,
+  given: Record<string, string>,
+  token: string,
+): Record<string, string> {
   for (const name of Object.keys(given)) {
     if (!yaml.inputs?.[name]) throw new Error(`action.yml declares no input '${name}'`)
   }
@@ -267,7 +284,10 @@ function unescapeProperty(text: string): string {
  * Every place a secret shows up in a step's output, other than the mask commands that hide
  * it. An empty list means nothing leaked.
  */
-export function findLeaks(result: Pick<StepResult, 'stdout' | 'stderr' | 'summary' | 'outputs' | 'env'>, secrets: string[]): string[] {
+export function findLeaks(
+  result: Pick<StepResult, 'stdout' | 'stderr' | 'summary' | 'outputs' | 'env'>,
+  secrets: string[],
+): string[] {
   const leaks: string[] = []
   for (const secret of secrets.filter((s) => s.length > 0)) {
     for (const line of (result.stdout + result.stderr).split('\n')) {
@@ -280,4 +300,3 @@ export function findLeaks(result: Pick<StepResult, 'stdout' | 'stderr' | 'summar
   }
   return leaks
 }
-

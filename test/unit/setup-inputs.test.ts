@@ -93,7 +93,11 @@ describe('readSetupInputs', () => {
 
 describe('bad inputs name the input and the value', () => {
   it.each([
-    ['engine', 'localstock', /Input 'engine' got 'localstock'; accepted values are localstack, floci, ministack, moto, lite/],
+    [
+      'engine',
+      'localstock',
+      /Input 'engine' got 'localstock'; accepted values are localstack, floci, ministack, moto, lite/,
+    ],
     ['port', '70000', /Input 'port' expects whole port number from 1 to 65535, got '70000'/],
     ['port', '45x', /Input 'port' .* got '45x'/],
     ['network', 'overlay', /Input 'network' got 'overlay'; accepted values are bridge, host/],
@@ -101,11 +105,19 @@ describe('bad inputs name the input and the value', () => {
     ['wait', 'yes', /Input 'wait' got 'yes'; accepted values are true and false/],
     ['wait-timeout', '0', /Input 'wait-timeout' expects whole seconds from 1 to 3600, got '0'/],
     ['wait-timeout', '', /Input 'wait-timeout' is empty/],
-    ['logs', 'sometimes', /Input 'logs' got 'sometimes'; accepted values are on-failure, always, never/],
+    [
+      'logs',
+      'sometimes',
+      /Input 'logs' got 'sometimes'; accepted values are on-failure, always, never/,
+    ],
     ['docker-socket', 'maybe', /Input 'docker-socket' got 'maybe'/],
     ['configuration', 'DEBUG', /Input 'configuration' has an entry 'DEBUG' that is not KEY=VALUE/],
     ['configuration', 'OK=1 1BAD=2', /entry '1BAD=2'/],
-    ['volumes', '/definitely/not/here', /Input 'volumes' names '\/definitely\/not\/here', which does not exist/],
+    [
+      'volumes',
+      '/definitely/not/here',
+      /Input 'volumes' names '\/definitely\/not\/here', which does not exist/,
+    ],
     ['volumes', '/tmp:relative', /container path 'relative'/],
     ['volumes', '/tmp:/x:rx', /expected HOST\[:CONTAINER\[:ro\|rw\]\]/],
     ['skip-startup', 'nope', /Input 'skip-startup' got 'nope'/],
