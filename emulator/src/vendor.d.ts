@@ -36,17 +36,55 @@ declare module 's3rver/lib/models/account.js' {
   export default AWSAccount
 }
 
-declare module 'dynalite' {
-  import type { Server } from 'node:http'
+// dynalite's request handler loads its actions with computed require() paths that a bundler
+// cannot follow, so we call its store, validations and actions ourselves.
 
-  interface DynaliteOptions {
+declare module 'dynalite/db/index.js' {
+  export interface StoreOptions {
     createTableMs?: number
     deleteTableMs?: number
     updateTableMs?: number
     maxItemSizeKb?: number
-    path?: string
   }
 
-  function dynalite(options?: DynaliteOptions): Server
-  export default dynalite
+  /** Opaque to us: handed from create() to the actions and validations. */
+  export interface DynaliteStore {
+    readonly options: StoreOptions
+  }
+
+  export function create(options?: StoreOptions): DynaliteStore
+}
+
+declare module 'dynalite/validations/index.js' {
+  import type { DynaliteStore } from 'dynalite/db/index.js'
+
+  export function checkTypes(data: unknown, types: unknown): Record<string, unknown>
+  export function checkValidations(
+    data: Record<string, unknown>,
+    types: unknown,
+    custom: unknown,
+    store: DynaliteStore,
+  ): void
+}
+
+declare module 'dynalite/validations/*.js' {
+  const rules: { types: unknown; custom?: unknown }
+  export default rules
+}
+
+declare module 'dynalite/actions/*.js' {
+  import type { DynaliteStore } from 'dynalite/db/index.js'
+
+  /** Errors meant for the client carry the HTTP status and the JSON body to send. */
+  export interface DynaliteError extends Error {
+    statusCode?: number
+    body?: unknown
+  }
+
+  const action: (
+    store: DynaliteStore,
+    data: Record<string, unknown>,
+    callback: (error: DynaliteError | null, result?: unknown) => void,
+  ) => void
+  export default action
 }
