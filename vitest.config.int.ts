@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/integration/**/*.int.test.ts'],
     environment: 'node',
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     globalSetup: ['test/integration/global-setup.ts'],
     fileParallelism: false,
     reporters: reporters('integration'),

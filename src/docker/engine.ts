@@ -49,10 +49,12 @@ export interface ContainerSpec {
   env: Record<string, string>
   labels: Record<string, string>
   network: 'bridge' | 'host'
-  /** Published ports (bridge only): container port -> 127.0.0.1:hostPort. */
-  ports: Array<{ container: number; host: number }>
+  /** Published ports (bridge only): container port -> hostIp:hostPort (127.0.0.1 unless set). */
+  ports: Array<{ container: number; host: number; hostIp?: string }>
   binds: string[]
   cmd?: string[]
+  /** Removed by the engine as soon as it exits. */
+  autoRemove?: boolean
 }
 
 export interface ContainerState {
@@ -93,15 +95,42 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env): Doc
 }
 
 export function createDockerEngine(env: NodeJS.ProcessEnv = process.env): DockerEngine {
-  return new DockerodeEngine(resolveDockerEndpoint(env))
+  return new DockerodeEngine(resolveDockerEndpoint(env), env)
+}
+
+/** The dockerode client behind an engine, for the few callers that stream images in. */
+export function dockerodeOf(engine: DockerEngine): Docker | undefined {
+  return engine instanceof DockerodeEngine ? engine.docker : undefined
+}
+
+/** Client options for an endpoint, with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
+function clientOptions(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv): Docker.DockerOptions {
+  if (endpoint.socketPath) return { socketPath: endpoint.socketPath }
+  const url = new URL(endpoint.url.replace(/^tcp:/, 'http:'))
+  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:'
+  const certs = env.DOCKER_CERT_PATH
+  return {
+    host: url.hostname,
+    port: Number(url.port || (tls ? 2376 : 2375)),
+    protocol: tls ? 'https' : 'http',
+    ...(tls && certs
+      ? {
+          ca: readFileSync(join(certs, 'ca.pem')),
+          cert: readFileSync(join(certs, 'cert.pem')),
+          key: readFileSync(join(certs, 'key.pem')),
+        }
+      : {}),
+  }
 }
 
 class DockerodeEngine implements DockerEngine {
-  private readonly docker: Docker
+  readonly docker: Docker
 
-  constructor(readonly endpoint: DockerEndpoint) {
-    // docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself.
-    this.docker = new Docker()
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.docker = new Docker(clientOptions(endpoint, env))
   }
 
   async ping(): Promise<void> {
@@ -148,9 +177,9 @@ class DockerodeEngine implements DockerEngine {
   async createContainer(spec: ContainerSpec): Promise<string> {
     const exposed: Record<string, object> = {}
     const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {}
-    for (const { container, host } of spec.ports) {
+    for (const { container, host, hostIp } of spec.ports) {
       exposed[`${container}/tcp`] = {}
-      bindings[`${container}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(host) }]
+      bindings[`${container}/tcp`] = [{ HostIp: hostIp ?? '127.0.0.1', HostPort: String(host) }]
     }
     const container = await this.docker.createContainer({
       name: spec.name,
@@ -163,6 +192,7 @@ class DockerodeEngine implements DockerEngine {
         NetworkMode: spec.network === 'host' ? 'host' : 'bridge',
         PortBindings: spec.network === 'bridge' ? bindings : {},
         Binds: spec.binds,
+        AutoRemove: spec.autoRemove ?? false,
         // An init process forwards SIGTERM, so images whose PID 1 ignores it still stop fast.
         Init: true,
       },

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -5,11 +6,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { LITE_IMAGE } from '../../src/container/lite-image.js'
+import { buildLiteImage, LITE_IMAGE, liteImageExists } from '../../src/container/lite-image.js'
 import { containersLabelled, deriveImage, docker, removeImage } from '../helpers/containers.js'
 import { describeWithDocker } from '../helpers/docker.js'
 import { freePort, tcpToUnixProxy } from '../helpers/net.js'
-import { findLeaks, runAction } from '../helpers/run-action.js'
+import { findLeaks, ROOT, runAction } from '../helpers/run-action.js'
 
 const CRASHING = 'ephemera-test-crash:latest'
 const NEVER_READY = 'ephemera-test-never-ready:latest'
@@ -181,6 +182,20 @@ describeWithDocker('setup action (runner harness, real engine)', () => {
       ).rejects.toMatchObject({ statusCode: 404 })
     } finally {
       await proxy.close()
+    }
+  })
+
+  it('builds the lite image on the runner when it is missing, with no registry', async () => {
+    await removeImage(LITE_IMAGE)
+    try {
+      const run = await runAction({ action: 'setup', inputs: await liteInputs() })
+      expect(run.exitCode, run.stdout).toBe(0)
+      expect(run.stdout).toMatch(/Built ephemera-lite:latest \([\d.]+ MB\) in \d+ ms/)
+      expect((await run.post()).exitCode).toBe(0)
+    } finally {
+      if (!(await liteImageExists(docker, LITE_IMAGE))) {
+        await buildLiteImage(docker, { bundlePath: join(ROOT, 'dist/emulator.cjs') })
+      }
     }
   })
 

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto'
+import * as core from '@actions/core'
+import { EMULATOR_CREDENTIALS } from '../constants.js'
+import type { GitHubApi } from '../github/api.js'
+import type { RepoRef } from '../github/types.js'
+import type { PreviewInputs } from '../inputs/preview.js'
+import { describeKey } from '../providers/docker-host.js'
+import type {
+  PreviewInstance,
+  PreviewKey,
+  PreviewProvider,
+  PreviewSpec,
+} from '../providers/provider.js'
+import { type Clock, systemClock } from '../util/clock.js'
+import { ActionError, errorMessage } from '../util/errors.js'
+import { runDeploy } from './deploy.js'
+import { type PullRequestRef, resolvePullRequest } from './pull-request.js'
+import type { PreviewReport, PreviewReporter } from './report.js'
+
+export interface PreviewDeps {
+  provider: PreviewProvider
+  github: GitHubApi | undefined
+  reporter: PreviewReporter
+  env: NodeJS.ProcessEnv
+  event: { name: string; payload: Record<string, unknown> }
+  /** Secrets to strip from anything we post (deploy output, logs). */
+  secrets: string[]
+  clock?: Clock
+}
+
+export type PreviewOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'ready'; instance: PreviewInstance; reused: boolean }
+  | { kind: 'closed'; pr: number }
+
+/** Launches or reuses the PR's instance, waits until it is ready, deploys, and reports. */
+export async function runPreview(
+  inputs: PreviewInputs,
+  deps: PreviewDeps,
+): Promise<PreviewOutcome> {
+  const repo = repoOf(deps.env)
+  const resolved = await resolvePullRequest(
+    deps.event.name,
+    deps.event.payload,
+    inputs.prNumber,
+    repo,
+    deps.github,
+  )
+  if (resolved.kind === 'skip') {
+    core.notice(`Preview skipped: ${resolved.reason}`)
+    return { kind: 'skipped', reason: resolved.reason }
+  }
+  const pull = resolved.pull
+  if (pull.state === 'closed') {
+    core.notice(`Preview skipped: PR #${pull.number} is closed.`)
+    return { kind: 'skipped', reason: `PR #${pull.number} is closed` }
+  }
+  const clock = deps.clock ?? systemClock
+  const key: PreviewKey = {
+    repository: `${repo.owner}/${repo.repo}`,
+    pr: pull.number,
+    name: inputs.name,
+  }
+  const sha = pull.headSha || deps.env.GITHUB_SHA || ''
+  const runUrl = runLink(deps.env)
+  const expiresAt = new Date(clock.now() + inputs.lifetimeMinutes * 60_000)
+  const report = (r: Omit<PreviewReport, 'key' | 'sha' | 'runUrl'>) =>
+    deps.reporter.report({ key, sha, runUrl, ...r })
+
+  await report({ state: 'deploying', expiresAt })
+  let reported = false
+  const reportOnce = async (r: Omit<PreviewReport, 'key' | 'sha' | 'runUrl'>) => {
+    reported = true
+    await report(r)
+  }
+  try {
+    const spec = previewSpec(inputs, key, sha, deps.env, expiresAt)
+    const { instance, reused } = await core.group(`Preparing preview ${describeKey(key)}`, () =>
+      launchOrReuse(deps.provider, spec),
+    )
+    const ready = await core.group(
+      `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
+      () => deps.provider.waitUntilReady(instance, inputs.waitTimeoutSeconds * 1000),
+    )
+    if (!ready.ready) {
+      await reportOnce({
+        state: 'failed',
+        expiresAt,
+        message: `The instance did not get ready: ${ready.reason}`,
+        instanceLogs: redact(ready.logs, deps.secrets),
+      })
+      await deps.provider
+        .destroy(instance, 'it never got ready')
+        .catch((error: unknown) => core.warning(errorMessage(error)))
+      throw new ActionError(
+        `Preview instance did not get ready: ${ready.reason}. Raise 'wait-timeout' if it is just slow. Last log lines:\n${ready.logs.split('\n').slice(-10).join('\n')}`,
+      )
+    }
+    core.info(
+      `Instance ${instance.id.slice(0, 12)} is ready${ready.version ? ` (version ${ready.version})` : ''} at ${instance.endpoint}; ${reused ? 'reused' : 'new'}.`,
+    )
+
+    const deployed =
+      inputs.deploy === ''
+        ? undefined
+        : await core.group('Deploying to the preview', () =>
+            runDeploy(inputs.deploy, deployEnv(instance, key), {
+              tempDir: deps.env.RUNNER_TEMP ?? deps.env.TMPDIR ?? '/tmp',
+              cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd(),
+            }),
+          )
+    if (await closedMeanwhile(deps.github, repo, pull)) {
+      await deps.provider.destroy(instance, `PR #${pull.number} was closed while deploying`)
+      await reportOnce({
+        state: 'destroyed',
+        message: `PR #${pull.number} was closed while the preview was deploying.`,
+      })
+      core.notice(`PR #${pull.number} was closed while deploying; the preview was removed.`)
+      return { kind: 'closed', pr: pull.number }
+    }
+    setOutputs(instance, key)
+    if (deployed && deployed.exitCode !== 0) {
+      const logs = await deps.provider.logs(instance, 40)
+      await reportOnce({
+        state: 'failed',
+        expiresAt: instance.expiresAt,
+        url: instance.url,
+        message: `The deploy commands exited with code ${deployed.exitCode}.`,
+        deployOutput: redact(deployed.tail, deps.secrets),
+        instanceLogs: redact(logs, deps.secrets),
+      })
+      throw new ActionError(
+        `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:\n${deployed.tail.split('\n').slice(-15).join('\n')}`,
+      )
+    }
+    await reportOnce({
+      state: 'ready',
+      expiresAt: instance.expiresAt,
+      url: instance.url,
+      links: deployed?.links ?? [],
+    })
+    await writeSummary(instance, key, reused)
+    return { kind: 'ready', instance, reused }
+  } catch (error) {
+    // Whatever went wrong, the comment must not stay at 'deploying'.
+    if (!reported) await report({ state: 'failed', expiresAt, message: errorMessage(error) })
+    throw error
+  }
+}
+
+/**
+ * Reuses the PR's instance when it is healthy and runs the same engine, image and
+ * configuration (its expiry moves out); otherwise replaces it. When overlapping runs both
+ * launched, all but the first instance (by id) are removed, so one PR keeps one instance.
+ */
+async function launchOrReuse(
+  provider: PreviewProvider,
+  spec: PreviewSpec,
+): Promise<{ instance: PreviewInstance; reused: boolean }> {
+  const existing = (await provider.list(spec.key)).filter((i) => i.status !== 'stopped')
+  const match = existing.find((i) => i.configHash === spec.configHash && i.status === 'running')
+  if (match && (await provider.isHealthy(match))) {
+    core.info(
+      `Reusing instance ${match.id.slice(0, 12)}: same engine, image and configuration, and healthy.`,
+    )
+    for (const other of existing.filter((i) => i.id !== match.id))
+      await provider.destroy(other, 'a duplicate')
+    return { instance: await provider.extend(match, spec.expiresAt), reused: true }
+  }
+  for (const old of existing) {
+    await provider.destroy(
+      old,
+      old.configHash === spec.configHash
+        ? 'it is not healthy'
+        : 'its image or configuration changed',
+    )
+  }
+  const launched = await provider.launch(spec)
+  const now = (await provider.list(spec.key)).filter((i) => i.status !== 'stopped')
+  const keep = [...now].sort((a, b) => a.id.localeCompare(b.id))[0] ?? launched
+  for (const other of now.filter((i) => i.id !== keep.id)) {
+    await provider.destroy(other, 'an overlapping run launched one too')
+  }
+  return { instance: keep, reused: keep.id !== launched.id }
+}
+
+function previewSpec(
+  inputs: PreviewInputs,
+  key: PreviewKey,
+  sha: string,
+  env: NodeJS.ProcessEnv,
+  expiresAt: Date,
+): PreviewSpec {
+  return {
+    key,
+    engine: inputs.engine,
+    image: inputs.image,
+    configuration: inputs.configuration,
+    authToken: inputs.authToken,
+    sha,
+    runId: env.GITHUB_RUN_ID ?? '',
+    expiresAt,
+    configHash: configHash(inputs),
+  }
+}
+
+/** What makes two instances interchangeable; the token is left out so rotating it reuses. */
+export function configHash(
+  inputs: Pick<PreviewInputs, 'engine' | 'image' | 'configuration'>,
+): string {
+  const config = Object.entries(inputs.configuration).sort(([a], [b]) => a.localeCompare(b))
+  const text = JSON.stringify([inputs.engine.name, inputs.image, config])
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+function deployEnv(instance: PreviewInstance, key: PreviewKey): Record<string, string> {
+  return {
+    ...EMULATOR_CREDENTIALS,
+    AWS_ENDPOINT_URL: instance.endpoint,
+    PREVIEW_URL: instance.url,
+    PREVIEW_PR: String(key.pr),
+    PREVIEW_NAME: key.name,
+  }
+}
+
+async function closedMeanwhile(
+  github: GitHubApi | undefined,
+  repo: RepoRef,
+  pull: PullRequestRef,
+): Promise<boolean> {
+  if (!github) return false
+  try {
+    return (await github.getPull(repo, pull.number)).state === 'closed'
+  } catch (error) {
+    core.warning(`Could not check whether PR #${pull.number} is still open: ${errorMessage(error)}`)
+    return false
+  }
+}
+
+function setOutputs(instance: PreviewInstance, key: PreviewKey): void {
+  core.setOutput('url', instance.url)
+  core.setOutput('name', key.name)
+  core.setOutput('instance-id', instance.id)
+  core.setOutput('expires-at', instance.expiresAt.toISOString())
+  core.exportVariable('PREVIEW_URL', instance.url)
+}
+
+async function writeSummary(
+  instance: PreviewInstance,
+  key: PreviewKey,
+  reused: boolean,
+): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  try {
+    await core.summary
+      .addHeading(`Preview ${key.name} for PR #${key.pr}`, 3)
+      .addTable([
+        [{ data: 'URL', header: true }, { data: `<a href="${instance.url}">${instance.url}</a>` }],
+        [
+          { data: 'Instance', header: true },
+          { data: `<code>${instance.id.slice(0, 12)}</code> (${reused ? 'reused' : 'new'})` },
+        ],
+        [{ data: 'Expires', header: true }, { data: instance.expiresAt.toISOString() }],
+      ])
+      .write()
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`)
+  }
+}
+
+export function repoOf(env: NodeJS.ProcessEnv): RepoRef {
+  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (owner === '' || repo === '')
+    throw new ActionError('GITHUB_REPOSITORY is not set; run this inside a GitHub Actions job.')
+  return { owner, repo }
+}
+
+export function runLink(env: NodeJS.ProcessEnv): string {
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
+  return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+}
+
+/** Replaces every secret in text we are about to post with ***. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text
+  for (const secret of secrets.filter((s) => s.length >= 4)) out = out.split(secret).join('***')
+  return out
+}

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto'
+import net from 'node:net'
+import * as core from '@actions/core'
+import { LABELS, TOOL } from '../constants.js'
+import { describeServices, probeEmulator } from '../container/probe.js'
+import { waitUntilReady } from '../container/wait-ready.js'
+import type { ContainerSummary, DockerEngine } from '../docker/engine.js'
+import { lastLines } from '../docker/logs.js'
+import { ENGINE_NAMES, ENGINES, type EngineName } from '../engines.js'
+import { ActionError, errorMessage } from '../util/errors.js'
+import type {
+  InstanceStatus,
+  ListFilter,
+  PreviewInstance,
+  PreviewKey,
+  PreviewProvider,
+  PreviewSpec,
+  ReadyResult,
+} from './provider.js'
+import { REAPER_PROGRAM } from './reaper.js'
+import { fillTemplate, slug, type TemplateValues } from './template.js'
+
+export interface DockerHostOptions {
+  docker: DockerEngine
+  network: 'host' | 'bridge'
+  portRange: { from: number; to: number }
+  /** How people reach a preview, e.g. http://{host}:{port} or https://{name}.previews.example.com */
+  urlTemplate: string
+  /** Extra labels for a reverse proxy that routes by container labels; values are templates. */
+  labelTemplates: Record<string, string>
+  /** Host name or address of the Docker host, as the runner reaches it. */
+  host: string
+  /** What {host} means in the URL template: the name people use for the Docker host. */
+  publicHost: string
+  /** An image with Node for the reaper container (the lite image); made present on demand. */
+  reaperImage: string
+  ensureImage: (ref: string) => Promise<void>
+}
+
+const ROLE_PREVIEW = 'preview'
+const ROLE_REAPER = 'reaper'
+const PORT_LABEL = 'ephemera.port'
+const REAPS_LABEL = 'ephemera.reaps'
+
+/** Previews as containers on one Docker host, each with a reaper that removes it at expiry. */
+export class DockerHostProvider implements PreviewProvider {
+  readonly kind = 'docker' as const
+
+  constructor(private readonly opts: DockerHostOptions) {}
+
+  async launch(spec: PreviewSpec): Promise<PreviewInstance> {
+    const { docker } = this.opts
+    const port = await this.pickPort()
+    const values = this.templateValues(spec.key, port)
+    const name = `ephemera-${values.name}-${randomBytes(3).toString('hex')}`
+    const labels: Record<string, string> = {
+      ...Object.fromEntries(
+        Object.entries(this.opts.labelTemplates).map(([k, v]) => [k, fillTemplate(v, values)]),
+      ),
+      ...keyLabels(spec.key),
+      [LABELS.role]: ROLE_PREVIEW,
+      [LABELS.engine]: spec.engine.name,
+      [LABELS.sha]: spec.sha,
+      [LABELS.runId]: spec.runId,
+      [LABELS.expiresAt]: spec.expiresAt.toISOString(),
+      [LABELS.configHash]: spec.configHash,
+      [PORT_LABEL]: String(port),
+    }
+    const env: Record<string, string> = { ...spec.configuration }
+    if (this.opts.network === 'host' && spec.engine.listenEnv)
+      Object.assign(env, spec.engine.listenEnv(port))
+    if (spec.authToken !== '' && spec.engine.tokenEnv) env[spec.engine.tokenEnv] = spec.authToken
+    const id = await docker.createContainer({
+      name,
+      image: spec.image,
+      env,
+      labels,
+      network: this.opts.network,
+      // Previews are for people on other machines, so a published port listens on all addresses.
+      ports:
+        this.opts.network === 'bridge'
+          ? [{ container: spec.engine.containerPort, host: port, hostIp: '0.0.0.0' }]
+          : [],
+      binds: [],
+    })
+    try {
+      await this.startReaper(id, spec.key, spec.expiresAt)
+      await docker.startContainer(id)
+    } catch (error) {
+      await this.destroyById(id).catch(() => undefined)
+      throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error)}`)
+    }
+    core.info(
+      `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`,
+    )
+    return this.instanceOf(
+      { id, name, image: spec.image, state: 'running', labels },
+      new Map([[id, spec.expiresAt]]),
+    )
+  }
+
+  async waitUntilReady(
+    instance: PreviewInstance,
+    timeoutMs: number,
+  ): Promise<ReadyResult & { instance: PreviewInstance }> {
+    const engine = ENGINES[instance.engine]
+    const result = await waitUntilReady({
+      baseUrl: instance.endpoint,
+      profile: engine,
+      timeoutMs,
+      containerState: () => this.opts.docker.inspectContainer(instance.id),
+      onProbe: (probe, attempt) => core.debug(`readiness probe ${attempt}: ${probe.detail}`),
+    })
+    if (result.outcome === 'ready') {
+      core.debug(`services: ${describeServices(result.probe.services ?? {})}`)
+      return { ready: true, ms: result.ms, version: result.probe.version ?? '', instance }
+    }
+    const logs = await this.logs(instance, 50)
+    const reason =
+      result.outcome === 'exited'
+        ? `the container exited with code ${result.state?.exitCode ?? 'unknown'}`
+        : `not ready after ${Math.round(result.ms / 1000)} s; last seen: ${result.last?.detail ?? 'no answer'}`
+    return { ready: false, ms: result.ms, reason, logs, instance }
+  }
+
+  async isHealthy(instance: PreviewInstance): Promise<boolean> {
+    if (instance.status !== 'running') return false
+    return (await probeEmulator(instance.endpoint, ENGINES[instance.engine], 2000)).ready
+  }
+
+  async extend(instance: PreviewInstance, expiresAt: Date): Promise<PreviewInstance> {
+    // Labels of a running container cannot change: the newest reaper holds the expiry.
+    const old = await this.reapersOf(instance.id)
+    await this.startReaper(instance.id, instance.key, expiresAt)
+    for (const reaper of old) await this.opts.docker.removeContainer(reaper.id)
+    return { ...instance, expiresAt }
+  }
+
+  async logs(instance: PreviewInstance, tail: number): Promise<string> {
+    try {
+      return lastLines(await this.opts.docker.containerLogs(instance.id, tail), tail).join('\n')
+    } catch (error) {
+      return `(the logs of container ${instance.id.slice(0, 12)} could not be read: ${errorMessage(error)})`
+    }
+  }
+
+  async destroy(instance: PreviewInstance, reason: string): Promise<void> {
+    core.info(
+      `Removing preview ${describeKey(instance.key)} (${instance.id.slice(0, 12)}): ${reason}`,
+    )
+    await this.destroyById(instance.id)
+  }
+
+  async list(filter: ListFilter): Promise<PreviewInstance[]> {
+    const labels: Record<string, string> = {
+      [LABELS.tool]: TOOL,
+      [LABELS.repository]: filter.repository,
+    }
+    if (filter.pr !== undefined) labels[LABELS.pr] = String(filter.pr)
+    const all = await this.opts.docker.listContainers(labels)
+    const expiries = new Map<string, Date>()
+    for (const reaper of all.filter((c) => c.labels[LABELS.role] === ROLE_REAPER)) {
+      const target = reaper.labels[REAPS_LABEL] ?? ''
+      const at = new Date(reaper.labels[LABELS.expiresAt] ?? '')
+      const known = expiries.get(target)
+      if (!Number.isNaN(at.getTime()) && (!known || at > known)) expiries.set(target, at)
+    }
+    return all
+      .filter((c) => c.labels[LABELS.role] === ROLE_PREVIEW)
+      .filter((c) => filter.name === undefined || c.labels[LABELS.name] === filter.name)
+      .map((c) => this.instanceOf(c, expiries))
+  }
+
+  private async destroyById(id: string): Promise<void> {
+    const problems: string[] = []
+    for (const target of [id, ...(await this.reapersOf(id)).map((r) => r.id)]) {
+      await this.opts.docker.removeContainer(target).catch((error: unknown) => {
+        problems.push(`${target.slice(0, 12)}: ${errorMessage(error)}`)
+      })
+    }
+    if (problems.length > 0) {
+      throw new ActionError(
+        `Could not remove ${problems.join('; ')}. Remove by hand with: docker rm -f ${id}`,
+      )
+    }
+  }
+
+  private async reapersOf(id: string): Promise<ContainerSummary[]> {
+    return this.opts.docker.listContainers({
+      [LABELS.tool]: TOOL,
+      [LABELS.role]: ROLE_REAPER,
+      [REAPS_LABEL]: id,
+    })
+  }
+
+  private async startReaper(targetId: string, key: PreviewKey, expiresAt: Date): Promise<void> {
+    const { docker } = this.opts
+    await this.opts.ensureImage(this.opts.reaperImage)
+    const socket = docker.endpoint.socketPath
+    const id = await docker.createContainer({
+      name: `ephemera-reaper-${targetId.slice(0, 12)}-${randomBytes(2).toString('hex')}`,
+      image: this.opts.reaperImage,
+      cmd: ['/usr/local/bin/node', '-e', REAPER_PROGRAM],
+      env: {
+        REAP_AT: expiresAt.toISOString(),
+        REAP_IDS: targetId,
+        REAP_DOCKER: socket ? '/var/run/docker.sock' : docker.endpoint.url,
+      },
+      labels: {
+        ...keyLabels(key),
+        [LABELS.role]: ROLE_REAPER,
+        [LABELS.expiresAt]: expiresAt.toISOString(),
+        [REAPS_LABEL]: targetId,
+      },
+      // Host networking lets a reaper reach a tcp:// engine on the host's loopback.
+      network: 'host',
+      ports: [],
+      binds: socket ? [`${socket}:/var/run/docker.sock`] : [],
+      autoRemove: true,
+    })
+    await docker.startContainer(id)
+  }
+
+  /** The lowest port in the range that no preview on this host holds and nothing listens on. */
+  private async pickPort(): Promise<number> {
+    const taken = new Set(
+      (await this.opts.docker.listContainers({ [LABELS.tool]: TOOL, [LABELS.role]: ROLE_PREVIEW }))
+        .filter((c) => c.state !== 'exited' && c.state !== 'dead')
+        .map((c) => Number(c.labels[PORT_LABEL])),
+    )
+    const { from, to } = this.opts.portRange
+    const local = this.opts.host === '127.0.0.1' || this.opts.host === 'localhost'
+    for (let port = from; port <= to; port++) {
+      if (taken.has(port)) continue
+      if (local && !(await isPortFree(port))) continue
+      return port
+    }
+    throw new ActionError(
+      `Every port in 'port-range' ${from}-${to} is in use (${taken.size} previews hold one); widen 'port-range' or run finish with mode 'sweep' to remove stale previews.`,
+    )
+  }
+
+  private templateValues(key: PreviewKey, port: number): TemplateValues {
+    const repo = slug(key.repository.split('/')[1] ?? key.repository, 30)
+    return {
+      name: `${repo}-pr${key.pr}-${slug(key.name, 20)}`,
+      pr: String(key.pr),
+      repo,
+      preview: key.name,
+      host: this.opts.publicHost,
+      port: String(port),
+    }
+  }
+
+  private instanceOf(c: ContainerSummary, expiries: Map<string, Date>): PreviewInstance {
+    const key = keyOf(c.labels)
+    const port = Number(c.labels[PORT_LABEL])
+    const values = this.templateValues(key, port)
+    return {
+      id: c.id,
+      key,
+      engine: engineName(c.labels[LABELS.engine]),
+      sha: c.labels[LABELS.sha] ?? '',
+      runId: c.labels[LABELS.runId] ?? '',
+      expiresAt: expiries.get(c.id) ?? new Date(c.labels[LABELS.expiresAt] ?? 0),
+      configHash: c.labels[LABELS.configHash] ?? '',
+      status: statusOf(c.state),
+      url: fillTemplate(this.opts.urlTemplate, values),
+      endpoint: `http://${this.opts.host}:${port}`,
+    }
+  }
+}
+
+function keyLabels(key: PreviewKey): Record<string, string> {
+  return {
+    [LABELS.tool]: TOOL,
+    [LABELS.repository]: key.repository,
+    [LABELS.pr]: String(key.pr),
+    [LABELS.name]: key.name,
+  }
+}
+
+function keyOf(labels: Record<string, string>): PreviewKey {
+  return {
+    repository: labels[LABELS.repository] ?? '',
+    pr: Number(labels[LABELS.pr] ?? 0),
+    name: labels[LABELS.name] ?? '',
+  }
+}
+
+function engineName(label: string | undefined): EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(label ?? '')
+    ? (label as EngineName)
+    : 'localstack'
+}
+
+function statusOf(state: string): InstanceStatus {
+  if (state === 'running') return 'running'
+  if (state === 'created' || state === 'restarting') return 'starting'
+  if (state === 'removing' || state === 'paused') return 'stopping'
+  return 'stopped'
+}
+
+export function describeKey(key: PreviewKey): string {
+  return `${key.repository}#${key.pr} '${key.name}'`
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
