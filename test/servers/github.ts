@@ -44,6 +44,8 @@ export interface RecordedRequest {
   login: string | undefined
   body: unknown
   status: number
+  /** The JSON answer (or HTML text); undefined for an empty one. */
+  response: unknown
 }
 
 export interface Fault {
@@ -114,16 +116,11 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
     const method = req.method ?? 'GET'
     const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')
     const grant = auth ? tokens.get(auth[1] ?? '') : undefined
-    const record = (status: number, body: unknown): void => {
+    const record = (body: unknown, reply: Reply): void => {
       const query = Object.fromEntries(url.searchParams)
-      requests.push({
-        method,
-        path: url.pathname,
-        query,
-        login: grant?.account.login,
-        body,
-        status,
-      })
+      const login = grant?.account.login
+      const { status, body: response } = reply
+      requests.push({ method, path: url.pathname, query, login, body, status, response })
     }
 
     let body: unknown = {}
@@ -140,7 +137,7 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
       }
     }
     reply ??= route(method, url, body, grant, auth !== null)
-    record(reply.status, body)
+    record(body, reply)
     send(res, reply)
   }
 

@@ -368,7 +368,7 @@ describe('state', () => {
   test('requests are recorded with the acting login and status', async () => {
     await octokit.rest.pulls.get({ ...repo, pull_number: 7 })
 
-    expect(server.requests).toEqual([
+    expect(server.requests).toMatchObject([
       {
         method: 'GET',
         path: `/repos/${server.owner}/${server.repo}/pulls/7`,
@@ -376,6 +376,7 @@ describe('state', () => {
         login: 'github-actions[bot]',
         body: {},
         status: 200,
+        response: { number: 7, head: { sha: HEAD } },
       },
     ])
   })
