@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DynamoDbBackend } from './dynamodb.js'
 import { EMULATED_SERVICES, refuseService } from './refuse.js'
 import type { S3Backend } from './s3.js'
-import { identifyService, serviceOfTarget } from './scope.js'
+import { identifyService } from './scope.js'
 
 export interface GatewayOptions {
   version: string
@@ -24,38 +24,30 @@ export function createGateway(options: GatewayOptions) {
       return
     }
 
+    // The operation name may be known only after the response has gone out (an async
+    // dispatch resolves after a small response closes), so the line waits for both.
     const started = performance.now()
     const origin = identifyService(req.headers, url.searchParams)
-    let operation = operationOfUnknown(req, url)
-    res.once('close', () => {
-      const ms = Math.round(performance.now() - started)
-      const status = res.writableFinished ? String(res.statusCode) : 'aborted'
-      options.log(`${origin.service}.${operation} ${status} ${ms}ms`)
-    })
-
-    dispatch(origin.service)
-      .then((name) => {
-        operation = name
+    const closed = new Promise<string>((resolve) => {
+      res.once('close', () => {
+        const ms = Math.round(performance.now() - started)
+        resolve(`${res.writableFinished ? res.statusCode : 'aborted'} ${ms}ms`)
       })
-      .catch((error: unknown) => failRequest(res, error))
+    })
+    const named = dispatch(origin.service).catch((error: unknown) => {
+      failRequest(res, error)
+      return 'Unknown'
+    })
+    void Promise.all([named, closed]).then(([operation, outcome]) => {
+      options.log(`${origin.service}.${operation} ${outcome}`)
+    })
 
     async function dispatch(service: string): Promise<string> {
       if (service === 's3') return options.s3.dispatch(req, res, origin)
       if (service === 'dynamodb') return options.dynamodb.dispatch(req, res)
-      refuseService(req, res, service)
-      return operation
+      return refuseService(req, res, service)
     }
   }
-}
-
-// For a refused service the log still names what was attempted: the JSON target's operation
-// or the query protocol's Action.
-function operationOfUnknown(req: IncomingMessage, url: URL): string {
-  const target = req.headers['x-amz-target']
-  if (typeof target === 'string' && target.includes('.')) {
-    return target.slice(target.indexOf('.') + 1) || serviceOfTarget(target)
-  }
-  return url.searchParams.get('Action') ?? 'Unknown'
 }
 
 function serveInternal(pathname: string, res: ServerResponse, version: string): void {

@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { detectErrorProtocol, unavailableMessage } from '../../emulator/src/refuse.js'
+import {
+  detectErrorProtocol,
+  nameRefusedOperation,
+  unavailableMessage,
+} from '../../emulator/src/refuse.js'
 
 describe('detectErrorProtocol', () => {
   test.each([
@@ -26,4 +30,18 @@ test('the message names the service and what is served', () => {
   expect(unavailableMessage('sqs')).toBe(
     "Service 'sqs' is not available in the lite emulator; it serves s3, dynamodb",
   )
+})
+
+describe('nameRefusedOperation', () => {
+  test.each([
+    ['AmazonSQS.SendMessage', '', '', 'SendMessage'],
+    ['AmazonSQS.', '', '', 'Unknown'],
+    [undefined, 'Action=GetCallerIdentity&Version=2011-06-15', '', 'GetCallerIdentity'],
+    [undefined, '', 'Action=ListTopics&Version=2010-03-31', 'ListTopics'],
+    [undefined, 'Action=Publish', 'Action=ListTopics', 'Publish'],
+    [undefined, '', '', 'Unknown'],
+    [undefined, '', '{"not":"a form"}', 'Unknown'],
+  ])('target %j, query %j, body %j -> %s', (target, query, body, operation) => {
+    expect(nameRefusedOperation(target, new URLSearchParams(query), body)).toBe(operation)
+  })
 })
