@@ -197,6 +197,8 @@ function tarHeader(entry: RootEntry): Buffer {
   header.write('        ', 148, 8, 'latin1')
   header.write(isDir ? '5' : '0', 156, 1, 'latin1')
   header.write('ustar\u000000', 257, 8, 'latin1')
+  header.write('root', 265, 32, 'latin1')
+  header.write('root', 297, 32, 'latin1')
   header.write(prefix, 345, 155, 'utf8')
 
   let sum = 0
