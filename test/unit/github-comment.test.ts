@@ -76,7 +76,7 @@ describe('upsertPreviewComment', () => {
       'commentId' in first.result && first.result.commentId,
     )
     expect(calls).toHaveLength(3)
-    expect(calls).toContain('PATCH issues/comments/' + (ours()[0]?.id ?? ''))
+    expect(calls).toContain(`PATCH issues/comments/${ours()[0]?.id}`)
     expect(ours()).toHaveLength(1)
     expect(ours()[0]?.body).toContain('**https://pr-7.example/**')
   })
