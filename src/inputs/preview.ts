@@ -67,7 +67,7 @@ export function readPreviewInputs(env: NodeJS.ProcessEnv = process.env): Preview
     customImage: imageInput !== '',
     authToken: engine.tokenEnv ? authToken : '',
     configuration: parseConfiguration('configuration', core.getInput('configuration')),
-    lifetimeMinutes: readWholeNumber('lifetime', 1, 7 * 24 * 60, 'minutes'),
+    lifetimeMinutes: readMinutes('lifetime'),
     waitTimeoutSeconds: readWholeNumber('wait-timeout', 1, 3600, 'seconds'),
     deploy: core.getInput('deploy'),
     prNumber:
@@ -87,7 +87,8 @@ export function readPreviewInputs(env: NodeJS.ProcessEnv = process.env): Preview
   return inputs
 }
 
-function readDockerProviderInputs(env: NodeJS.ProcessEnv): DockerProviderInputs {
+/** The Docker host provider's inputs, shared by preview and finish. */
+export function readDockerProviderInputs(env: NodeJS.ProcessEnv): DockerProviderInputs {
   const dockerHost = core.getInput('docker-host') || env.DOCKER_HOST || ''
   let host = '127.0.0.1'
   try {
@@ -115,6 +116,16 @@ function readDockerProviderInputs(env: NodeJS.ProcessEnv): DockerProviderInputs 
     publicHost: core.getInput('public-host') || host,
     labels,
   }
+}
+
+/** Minutes, fractions allowed (0.5 is 30 s), up to a week. */
+function readMinutes(name: string): number {
+  const raw = readRequired(name)
+  const minutes = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || minutes <= 0 || minutes > 7 * 24 * 60) {
+    throw new InputError(`Input '${name}' expects minutes above 0 and at most 10080 (a week), got '${raw}'.`)
+  }
+  return minutes
 }
 
 function readPortRange(name: string): { from: number; to: number } {

@@ -23,8 +23,6 @@ export interface PreviewDeps {
   reporter: PreviewReporter
   env: NodeJS.ProcessEnv
   event: { name: string; payload: Record<string, unknown> }
-  /** Secrets to strip from anything we post (deploy output, logs). */
-  secrets: string[]
   clock?: Clock
 }
 
@@ -87,7 +85,7 @@ export async function runPreview(
         state: 'failed',
         expiresAt,
         message: `The instance did not get ready: ${ready.reason}`,
-        instanceLogs: redact(ready.logs, deps.secrets),
+        instanceLogs: ready.logs,
       })
       await deps.provider
         .destroy(instance, 'it never got ready')
@@ -126,8 +124,8 @@ export async function runPreview(
         expiresAt: instance.expiresAt,
         url: instance.url,
         message: `The deploy commands exited with code ${deployed.exitCode}.`,
-        deployOutput: redact(deployed.tail, deps.secrets),
-        instanceLogs: redact(logs, deps.secrets),
+        deployOutput: deployed.tail,
+        instanceLogs: logs,
       })
       throw new ActionError(
         `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:\n${deployed.tail.split('\n').slice(-15).join('\n')}`,
@@ -278,11 +276,4 @@ export function repoOf(env: NodeJS.ProcessEnv): RepoRef {
 export function runLink(env: NodeJS.ProcessEnv): string {
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
   return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
-}
-
-/** Replaces every secret in text we are about to post with ***. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text
-  for (const secret of secrets.filter((s) => s.length >= 4)) out = out.split(secret).join('***')
-  return out
 }

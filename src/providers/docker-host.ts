@@ -50,6 +50,7 @@ export class DockerHostProvider implements PreviewProvider {
 
   async launch(spec: PreviewSpec): Promise<PreviewInstance> {
     const { docker } = this.opts
+    await this.opts.ensureImage(spec.image)
     const port = await this.pickPort()
     const values = this.templateValues(spec.key, port)
     const name = `ephemera-${values.name}-${randomBytes(3).toString('hex')}`
