@@ -116,7 +116,12 @@ function answer(
       : ''
   const operation = operations[name]
   if (!operation) {
-    send(res, 400, { __type: 'com.amazon.coral.service#UnknownOperationException' })
+    // TODO: dynalite has no transactions, PartiQL, TTL updates, backups or streams; those
+    // calls need another engine until it grows them.
+    const message = name
+      ? `DynamoDB operation '${name}' is not available in the lite emulator.`
+      : 'X-Amz-Target does not name a DynamoDB_20120810 operation.'
+    send(res, 400, { __type: 'com.amazon.coral.service#UnknownOperationException', message })
     return
   }
 

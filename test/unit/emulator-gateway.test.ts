@@ -110,18 +110,22 @@ describe('lite emulator gateway', () => {
     ).rejects.toThrow(ResourceNotFoundException)
   })
 
-  test('answers an unknown DynamoDB operation like DynamoDB does', async () => {
+  test.each([
+    [
+      'DynamoDB_20120810.TransactWriteItems',
+      "DynamoDB operation 'TransactWriteItems' is not available in the lite emulator.",
+    ],
+    ['DynamoDB_20111205.GetItem', 'X-Amz-Target does not name a DynamoDB_20120810 operation.'],
+  ])('answers %s with UnknownOperationException', async (target, message) => {
     const res = await fetch(endpoint, {
       method: 'POST',
-      headers: {
-        'x-amz-target': 'DynamoDB_20120810.Teleport',
-        'content-type': 'application/x-amz-json-1.0',
-      },
+      headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0' },
       body: '{}',
     })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({
       __type: 'com.amazon.coral.service#UnknownOperationException',
+      message,
     })
   })
 
@@ -157,7 +161,7 @@ describe('lite emulator gateway', () => {
         expect.stringMatching(/^s3\.WebsiteRedirect 302 \d+ms$/),
         expect.stringMatching(/^s3\.ListObjects 200 \d+ms$/),
         expect.stringMatching(/^dynamodb\.GetItem 400 \d+ms$/),
-        expect.stringMatching(/^dynamodb\.Teleport 400 \d+ms$/),
+        expect.stringMatching(/^dynamodb\.TransactWriteItems 400 \d+ms$/),
         expect.stringMatching(/^route53\.Unknown 501 \d+ms$/),
       ]),
     )
