@@ -65,7 +65,8 @@ export interface GitHubServer {
   owner: string
   repo: string
   tokens: { job: string; user: string }
-  store: GitHubStore
+  /** The server's records (pulls, comments, deployments), to read or seed directly. */
+  state: GitHubStore
   requests: RecordedRequest[]
   close(): Promise<void>
   inject(fault: Fault): void
@@ -200,7 +201,7 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
     owner: owner.login,
     repo: repoInfo.name,
     tokens: { job: JOB_TOKEN, user: USER_TOKEN },
-    store,
+    state: store,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -316,5 +317,5 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Renders a stored comment as the API would, for assertions on what a reader sees. */
 export function commentPayload(server: GitHubServer, c: CommentRecord) {
-  return issueComment(c, server.store.repo)
+  return issueComment(c, server.state.repo)
 }
