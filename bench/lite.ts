@@ -66,9 +66,10 @@ async function timeStartToReady(docker: Docker, image: string): Promise<number> 
   })
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true })
-    const stdout = new PassThrough()
-    docker.modem.demuxStream(stream, stdout, new PassThrough())
-    const ready = waitForLine(stdout, 'Ready.', 10_000)
+    const output = new PassThrough()
+    docker.modem.demuxStream(stream, output, output)
+    stream.on('end', () => output.end())
+    const ready = waitForLine(output, 'Ready.', 10_000)
     await container.start()
     await ready
     return Math.round(performance.now() - started)
@@ -90,6 +91,10 @@ function waitForLine(stream: PassThrough, line: string, timeoutMs: number): Prom
         clearTimeout(timer)
         resolve()
       }
+    })
+    stream.on('end', () => {
+      clearTimeout(timer)
+      reject(new Error(`the container exited before '${line}':\n${seen}`))
     })
   })
 }

@@ -69,6 +69,7 @@ export async function buildLiteImage(
 ): Promise<LiteImage> {
   const started = Date.now()
   const tag = opts.tag ?? LITE_IMAGE
+  const previous = await inspectImage(docker, tag)
   const nodePath = await realpath(opts.nodePath ?? process.execPath)
   const scratch = await mkdtemp(join(tmpdir(), 'ephemera-lite-image-'))
   try {
@@ -96,6 +97,13 @@ export async function buildLiteImage(
 
   const info = await inspectImage(docker, tag)
   if (!info) throw new Error(`Image ${tag} is missing right after its import succeeded.`)
+  // The image this one replaces lost its tag; drop it unless a container still uses it.
+  if (previous && previous.Id !== info.Id) {
+    await docker
+      .getImage(previous.Id)
+      .remove()
+      .catch(() => undefined)
+  }
   return { tag, id: info.Id, sizeBytes: info.Size, ms: Date.now() - started }
 }
 
