@@ -5,7 +5,10 @@ import type { RunRef } from '../github/types.js'
 import { runLink } from '../preview/run.js'
 
 /** The event that started the run, read from the file the runner names. */
-export function readEvent(env: NodeJS.ProcessEnv): { name: string; payload: Record<string, unknown> } {
+export function readEvent(env: NodeJS.ProcessEnv): {
+  name: string
+  payload: Record<string, unknown>
+} {
   const path = env.GITHUB_EVENT_PATH
   let payload: Record<string, unknown> = {}
   if (path) {
@@ -24,9 +27,17 @@ export function gitHubFor(token: string, env: NodeJS.ProcessEnv): GitHubApi | un
     core.warning("Input 'github-token' is empty: no PR comment, no deployment, no PR lookups.")
     return undefined
   }
-  return createGitHubApi({ token, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com', userAgent: 'ephemera' })
+  return createGitHubApi({
+    token,
+    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    userAgent: 'ephemera',
+  })
 }
 
 export function runOf(env: NodeJS.ProcessEnv): RunRef {
-  return { id: Number(env.GITHUB_RUN_ID ?? 0), attempt: Number(env.GITHUB_RUN_ATTEMPT ?? 1), url: runLink(env) }
+  return {
+    id: Number(env.GITHUB_RUN_ID ?? 0),
+    attempt: Number(env.GITHUB_RUN_ATTEMPT ?? 1),
+    url: runLink(env),
+  }
 }

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
           secrets: [inputs.githubToken, inputs.authToken],
         })
       : silentReporter
-    await runPreview(inputs, { provider: createProvider(inputs), github, reporter, env, event: readEvent(env) })
+    await runPreview(inputs, {
+      provider: createProvider(inputs),
+      github,
+      reporter,
+      env,
+      event: readEvent(env),
+    })
   } catch (error) {
     core.setFailed(errorMessage(error))
   }

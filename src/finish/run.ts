@@ -45,7 +45,13 @@ export async function runFinish(inputs: FinishInputs, deps: FinishDeps): Promise
 }
 
 async function pullNumber(inputs: FinishInputs, deps: FinishDeps): Promise<number | undefined> {
-  const resolved = await resolvePullRequest(deps.event.name, deps.event.payload, inputs.prNumber, repoOf(deps.env), deps.github)
+  const resolved = await resolvePullRequest(
+    deps.event.name,
+    deps.event.payload,
+    inputs.prNumber,
+    repoOf(deps.env),
+    deps.github,
+  )
   if (resolved.kind === 'skip') {
     core.notice(`Nothing to ${inputs.mode}: ${resolved.reason}`)
     return undefined
@@ -58,11 +64,17 @@ async function finalize(inputs: FinishInputs, deps: FinishDeps): Promise<FinishR
   const pr = await pullNumber(inputs, deps)
   if (pr === undefined) return { removed: 0, kept: 0, decisions: [] }
   const repository = deps.env.GITHUB_REPOSITORY ?? ''
-  const instances = await deps.provider.list({ repository, pr, ...(inputs.name ? { name: inputs.name } : {}) })
+  const instances = await deps.provider.list({
+    repository,
+    pr,
+    ...(inputs.name ? { name: inputs.name } : {}),
+  })
   const status = inputs.status ?? 'success'
   if (instances.length === 0) {
     const name = inputs.name ?? 'default'
-    core.info(`PR #${pr} has no running preview '${name}'; marking its comment as failed (${status}).`)
+    core.info(
+      `PR #${pr} has no running preview '${name}'; marking its comment as failed (${status}).`,
+    )
     await deps.reporter.report({
       state: 'failed',
       key: { repository, pr, name },
@@ -94,7 +106,11 @@ async function teardown(inputs: FinishInputs, deps: FinishDeps): Promise<FinishR
   const pr = await pullNumber(inputs, deps)
   if (pr === undefined) return { removed: 0, kept: 0, decisions: [] }
   const repository = deps.env.GITHUB_REPOSITORY ?? ''
-  const instances = await deps.provider.list({ repository, pr, ...(inputs.name ? { name: inputs.name } : {}) })
+  const instances = await deps.provider.list({
+    repository,
+    pr,
+    ...(inputs.name ? { name: inputs.name } : {}),
+  })
   const decisions = await removeAll(instances, `PR #${pr} was closed`, deps.provider)
   const names = new Set(instances.map((i) => i.key.name))
   if (inputs.name) names.add(inputs.name)
@@ -123,7 +139,9 @@ async function sweep(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResu
     // One paged listing of open PRs instead of one call per instance.
     open = new Set((await deps.github.listPulls(repo, { state: 'open' })).map((p) => p.number))
   } else {
-    core.warning("Input 'github-token' is empty, so PR states cannot be read; sweep removes expired previews only.")
+    core.warning(
+      "Input 'github-token' is empty, so PR states cannot be read; sweep removes expired previews only.",
+    )
   }
   const now = clock.now()
   const decisions: SweepDecision[] = []
@@ -131,7 +149,11 @@ async function sweep(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResu
   for (const instance of instances) {
     const reason = staleReason(instance, now, open)
     if (!reason) {
-      decisions.push({ instance, action: 'kept', reason: `PR #${instance.key.pr} is open; expires ${instance.expiresAt.toISOString()}` })
+      decisions.push({
+        instance,
+        action: 'kept',
+        reason: `PR #${instance.key.pr} is open; expires ${instance.expiresAt.toISOString()}`,
+      })
     } else if (inputs.dryRun) {
       decisions.push({ instance, action: 'would remove', reason })
     } else {
@@ -141,19 +163,32 @@ async function sweep(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResu
   decisions.push(...(await removeEach(stale, deps.provider)))
   await writeSweepSummary(decisions, inputs.dryRun)
   const result = finishRemovals(decisions)
-  core.info(`Sweep: ${result.removed} removed, ${result.kept} kept${inputs.dryRun ? ' (dry run)' : ''}.`)
+  core.info(
+    `Sweep: ${result.removed} removed, ${result.kept} kept${inputs.dryRun ? ' (dry run)' : ''}.`,
+  )
   return result
 }
 
-function staleReason(instance: PreviewInstance, now: number, open: Set<number> | undefined): string | undefined {
+function staleReason(
+  instance: PreviewInstance,
+  now: number,
+  open: Set<number> | undefined,
+): string | undefined {
   if (instance.expiresAt.getTime() <= now) return `expired at ${instance.expiresAt.toISOString()}`
   if (open && !open.has(instance.key.pr)) return `PR #${instance.key.pr} is no longer open`
   if (instance.status === 'stopped') return 'it has stopped'
   return undefined
 }
 
-async function removeAll(instances: PreviewInstance[], reason: string, provider: PreviewProvider): Promise<SweepDecision[]> {
-  return removeEach(instances.map((instance) => ({ instance, reason })), provider)
+async function removeAll(
+  instances: PreviewInstance[],
+  reason: string,
+  provider: PreviewProvider,
+): Promise<SweepDecision[]> {
+  return removeEach(
+    instances.map((instance) => ({ instance, reason })),
+    provider,
+  )
 }
 
 /** Removes a few at a time: each removal is mostly waiting on the provider's API. */
@@ -169,8 +204,14 @@ async function removeEach(
         await provider.destroy(item.instance, item.reason)
         decisions.push({ ...item, action: 'removed' })
       } catch (error) {
-        core.warning(`Could not remove preview ${describeKey(item.instance.key)}: ${errorMessage(error)}`)
-        decisions.push({ ...item, action: 'failed', reason: `${item.reason}; removal failed: ${errorMessage(error)}` })
+        core.warning(
+          `Could not remove preview ${describeKey(item.instance.key)}: ${errorMessage(error)}`,
+        )
+        decisions.push({
+          ...item,
+          action: 'failed',
+          reason: `${item.reason}; removal failed: ${errorMessage(error)}`,
+        })
       }
     }
   }
@@ -186,7 +227,9 @@ function finishRemovals(decisions: SweepDecision[]): FinishResult {
     decisions,
   }
   if (failed.length > 0) {
-    throw new ActionError(`${failed.length} preview(s) could not be removed: ${failed.map((d) => `${describeKey(d.instance.key)} (${d.instance.id.slice(0, 12)})`).join(', ')}. The warnings above say how to remove them by hand.`)
+    throw new ActionError(
+      `${failed.length} preview(s) could not be removed: ${failed.map((d) => `${describeKey(d.instance.key)} (${d.instance.id.slice(0, 12)})`).join(', ')}. The warnings above say how to remove them by hand.`,
+    )
   }
   return result
 }
@@ -194,7 +237,11 @@ function finishRemovals(decisions: SweepDecision[]): FinishResult {
 async function writeSweepSummary(decisions: SweepDecision[], dryRun: boolean): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const rows = [...decisions]
-    .sort((a, b) => a.instance.key.pr - b.instance.key.pr || a.instance.key.name.localeCompare(b.instance.key.name))
+    .sort(
+      (a, b) =>
+        a.instance.key.pr - b.instance.key.pr ||
+        a.instance.key.name.localeCompare(b.instance.key.name),
+    )
     .map((d) => [
       `#${d.instance.key.pr}`,
       d.instance.key.name,

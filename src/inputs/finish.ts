@@ -26,18 +26,30 @@ export function readFinishInputs(
 ): FinishInputs {
   const githubToken = core.getInput('github-token')
   if (githubToken !== '') core.setSecret(githubToken)
-  const mode = core.getInput('mode') === '' ? modeFromEvent(event) : readChoice('mode', ['finalize', 'teardown', 'sweep'] as const)
+  const mode =
+    core.getInput('mode') === ''
+      ? modeFromEvent(event)
+      : readChoice('mode', ['finalize', 'teardown', 'sweep'] as const)
   const rawStatus = core.getInput('status')
-  const status = rawStatus === '' ? undefined : readChoice('status', ['success', 'failure', 'cancelled'] as const)
+  const status =
+    rawStatus === ''
+      ? undefined
+      : readChoice('status', ['success', 'failure', 'cancelled'] as const)
   if (mode === 'finalize' && !status) {
-    throw new InputError("Input 'status' is empty; mode 'finalize' needs the job's status: status: ${{ job.status }}")
+    throw new InputError(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text shows workflow syntax.
+      "Input 'status' is empty; mode 'finalize' needs the job's status: status: ${{ job.status }}",
+    )
   }
   const name = core.getInput('name')
   return {
     mode,
     status,
     name: name === '' ? undefined : name,
-    prNumber: core.getInput('pr-number') === '' ? undefined : readWholeNumber('pr-number', 1, 1e9, 'numbers'),
+    prNumber:
+      core.getInput('pr-number') === ''
+        ? undefined
+        : readWholeNumber('pr-number', 1, 1e9, 'numbers'),
     dryRun: readBoolean('dry-run'),
     provider: readChoice('provider', ['docker'] as const),
     githubToken,
@@ -48,8 +60,14 @@ export function readFinishInputs(
 }
 
 /** Teardown when a PR closes, sweep on a schedule, finalize at the end of any other run. */
-export function modeFromEvent(event: { name: string; payload: Record<string, unknown> }): FinishMode {
-  if ((event.name === 'pull_request' || event.name === 'pull_request_target') && event.payload.action === 'closed') {
+export function modeFromEvent(event: {
+  name: string
+  payload: Record<string, unknown>
+}): FinishMode {
+  if (
+    (event.name === 'pull_request' || event.name === 'pull_request_target') &&
+    event.payload.action === 'closed'
+  ) {
     return 'teardown'
   }
   if (event.name === 'schedule') return 'sweep'

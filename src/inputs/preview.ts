@@ -123,7 +123,9 @@ function readMinutes(name: string): number {
   const raw = readRequired(name)
   const minutes = Number(raw)
   if (!/^\d+(\.\d+)?$/.test(raw) || minutes <= 0 || minutes > 7 * 24 * 60) {
-    throw new InputError(`Input '${name}' expects minutes above 0 and at most 10080 (a week), got '${raw}'.`)
+    throw new InputError(
+      `Input '${name}' expects minutes above 0 and at most 10080 (a week), got '${raw}'.`,
+    )
   }
   return minutes
 }

@@ -36,7 +36,11 @@ export function createGitHubReporter(api: GitHubApi, opts: GitHubReporterOptions
   }
 }
 
-async function updateComment(api: GitHubApi, opts: GitHubReporterOptions, r: PreviewReport): Promise<void> {
+async function updateComment(
+  api: GitHubApi,
+  opts: GitHubReporterOptions,
+  r: PreviewReport,
+): Promise<void> {
   try {
     await upsertPreviewComment(api, {
       repo: opts.repo,
@@ -54,7 +58,9 @@ async function updateComment(api: GitHubApi, opts: GitHubReporterOptions, r: Pre
       ...(r.instanceLogs ? { instanceLogs: r.instanceLogs } : {}),
     })
   } catch (error) {
-    core.warning(`Could not update the PR comment of preview '${r.key.name}': ${errorMessage(error)}`)
+    core.warning(
+      `Could not update the PR comment of preview '${r.key.name}': ${errorMessage(error)}`,
+    )
   }
 }
 
@@ -67,7 +73,11 @@ async function updateDeployment(
   const target = { repo: opts.repo, name: r.key.name, pull: r.key.pr }
   try {
     if (r.state === 'deploying') {
-      const created = await startPreviewDeployment(api, { ...target, sha: r.sha, logUrl: opts.run.url })
+      const created = await startPreviewDeployment(api, {
+        ...target,
+        sha: r.sha,
+        logUrl: opts.run.url,
+      })
       if (created) known.set(r.key.name, created.id)
       return
     }
@@ -75,7 +85,8 @@ async function updateDeployment(
       await deactivatePreviewDeployments(api, { ...target, logUrl: opts.run.url })
       return
     }
-    const id = known.get(r.key.name) ?? (await findPreviewDeployment(api, { ...target, sha: r.sha }))?.id
+    const id =
+      known.get(r.key.name) ?? (await findPreviewDeployment(api, { ...target, sha: r.sha }))?.id
     if (id === undefined) return
     await completePreviewDeployment(api, {
       repo: opts.repo,
@@ -87,6 +98,8 @@ async function updateDeployment(
       ...(r.message ? { description: r.message } : {}),
     })
   } catch (error) {
-    core.warning(`Could not update the GitHub deployment of preview '${r.key.name}': ${errorMessage(error)}`)
+    core.warning(
+      `Could not update the GitHub deployment of preview '${r.key.name}': ${errorMessage(error)}`,
+    )
   }
 }

@@ -1,5 +1,5 @@
-import { buildBundledLiteImage } from '../container/lite-bundled.js'
 import { ensureImage } from '../container/image.js'
+import { buildBundledLiteImage } from '../container/lite-bundled.js'
 import { LITE_IMAGE } from '../container/lite-image.js'
 import { createDockerEngine } from '../docker/engine.js'
 import type { DockerProviderInputs } from '../inputs/preview.js'
@@ -7,7 +7,10 @@ import { DockerHostProvider } from './docker-host.js'
 import type { PreviewProvider } from './provider.js'
 
 /** The provider the inputs ask for, with real clients. */
-export function createProvider(inputs: { provider: 'docker'; docker: DockerProviderInputs }): PreviewProvider {
+export function createProvider(inputs: {
+  provider: 'docker'
+  docker: DockerProviderInputs
+}): PreviewProvider {
   const d = inputs.docker
   const docker = createDockerEngine({ ...process.env, DOCKER_HOST: d.dockerHost })
   return new DockerHostProvider({

@@ -19,3 +19,44 @@ export function exampleEvent(name: string, action?: string): Record<string, unkn
     throw new Error(`No example payload for event '${name}'${action ? ` action '${action}'` : ''}`)
   return structuredClone(example)
 }
+
+/**
+ * GitHub's example `pull_request` payload, moved to a repository and PR of the test's choice.
+ * `fork` makes the head branch live in another repository, as for a fork's PR.
+ */
+export function pullRequestEvent(
+  action: string,
+  pr: {
+    repository: string
+    number: number
+    sha: string
+    ref?: string
+    fork?: string
+    state?: 'open' | 'closed'
+  },
+): { name: string; payload: Record<string, unknown> } {
+  const payload = exampleEvent('pull_request', action)
+  const [owner = '', name = ''] = pr.repository.split('/')
+  const repository = {
+    ...(payload.repository as object),
+    full_name: pr.repository,
+    name,
+    owner: { login: owner },
+  }
+  const pull = payload.pull_request as Record<string, Record<string, unknown>>
+  payload.number = pr.number
+  payload.repository = repository
+  payload.pull_request = {
+    ...pull,
+    number: pr.number,
+    state: pr.state ?? (action === 'closed' ? 'closed' : 'open'),
+    head: {
+      ...pull.head,
+      sha: pr.sha,
+      ref: pr.ref ?? 'feature',
+      repo: { ...(pull.head?.repo as object), full_name: pr.fork ?? pr.repository },
+    },
+    base: { ...pull.base, repo: repository },
+  }
+  return { name: 'pull_request', payload }
+}
