@@ -24,6 +24,11 @@ export function createGateway(options: GatewayOptions) {
       return
     }
 
+    if (req.method === 'OPTIONS' && url.pathname === '/' && req.headers.origin) {
+      answerPreflight(req, res)
+      return
+    }
+
     // The operation name may be known only after the response has gone out (an async
     // dispatch resolves after a small response closes), so the line waits for both.
     const started = performance.now()
@@ -44,10 +49,33 @@ export function createGateway(options: GatewayOptions) {
 
     async function dispatch(service: string): Promise<string> {
       if (service === 's3') return options.s3.dispatch(req, res, origin)
+      allowOrigin(req, res)
       if (service === 'dynamodb') return options.dynamodb.dispatch(req, res)
       return refuseService(req, res, service)
     }
   }
+}
+
+// Browser code on a preview page may call DynamoDB (or a refused service) on the emulator,
+// which is another origin. JSON services all POST to `/`, so their preflights land here; S3
+// keeps s3rver's per-bucket CORS rules, as S3 does.
+function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 200
+  res.setHeader('Access-Control-Allow-Origin', '*')
+  res.setHeader(
+    'Access-Control-Allow-Methods',
+    req.headers['access-control-request-method'] ?? 'POST',
+  )
+  const headers = req.headers['access-control-request-headers']
+  if (headers) res.setHeader('Access-Control-Allow-Headers', headers)
+  res.setHeader('Access-Control-Max-Age', '86400')
+  res.end()
+}
+
+function allowOrigin(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.headers.origin) return
+  res.setHeader('Access-Control-Allow-Origin', '*')
+  res.setHeader('Access-Control-Expose-Headers', 'x-amzn-RequestId, x-amzn-ErrorType, x-amz-crc32')
 }
 
 function serveInternal(pathname: string, res: ServerResponse, version: string): void {

@@ -129,6 +129,35 @@ describe('lite emulator gateway', () => {
     })
   })
 
+  test('lets browser code on another origin call DynamoDB', async () => {
+    const origin = 'http://127.0.0.1:3000'
+    const preflight = await fetch(endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-amz-target',
+      },
+    })
+    expect(preflight.status).toBe(200)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-headers')).toBe(
+      'authorization,content-type,x-amz-target',
+    )
+
+    const call = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        origin,
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      body: '{}',
+    })
+    expect(call.status).toBe(200)
+    expect(call.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
   test('refuses a REST-XML service with an XML error', async () => {
     const res = await fetch(`${endpoint}/2013-04-01/hostedzone`, {
       headers: {
