@@ -20,7 +20,13 @@ async function main(): Promise<void> {
   const servers = addresses.map(() => createServer(gateway))
 
   stopOnSignals(servers, () => s3.close())
-  await Promise.all(servers.map((server, i) => listen(server, addresses[i] as ListenAddress)))
+  try {
+    await Promise.all(servers.map((server, i) => listen(server, addresses[i] as ListenAddress)))
+  } catch (error) {
+    // A taken port is the usual cause; leave no temporary bucket directory behind.
+    s3.close()
+    throw error
+  }
 
   const where = addresses.map(({ host, port }) => `${host}:${port}`).join(', ')
   process.stdout.write(`ephemera-lite ${packageJson.version}: s3, dynamodb on ${where}\n`)
@@ -29,9 +35,16 @@ async function main(): Promise<void> {
 
 function listen(server: Server, { host, port }: ListenAddress): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (error: Error) => {
+      reject(
+        new Error(
+          `cannot listen on ${host}:${port} (${error.message}); set GATEWAY_LISTEN to a free address.`,
+        ),
+      )
+    }
+    server.once('error', fail)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })
