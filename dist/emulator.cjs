@@ -2199,6 +2199,14 @@ var require_lazy = __commonJS({
   }
 });
 
+// scripts/stubs/empty.cjs
+var require_empty = __commonJS({
+  "scripts/stubs/empty.cjs"(exports2, module2) {
+    "use strict";
+    module2.exports = {};
+  }
+});
+
 // node_modules/level-supports/index.js
 var require_level_supports = __commonJS({
   "node_modules/level-supports/index.js"(exports2) {
@@ -5050,568 +5058,6 @@ var require_abstract_level2 = __commonJS({
   }
 });
 
-// node_modules/node-gyp-build/node-gyp-build.js
-var require_node_gyp_build = __commonJS({
-  "node_modules/node-gyp-build/node-gyp-build.js"(exports2, module2) {
-    var fs = require("fs");
-    var path = require("path");
-    var os = require("os");
-    var runtimeRequire = typeof __webpack_require__ === "function" ? __non_webpack_require__ : require;
-    var vars = process.config && process.config.variables || {};
-    var prebuildsOnly = !!process.env.PREBUILDS_ONLY;
-    var abi = process.versions.modules;
-    var runtime = isElectron() ? "electron" : isNwjs() ? "node-webkit" : "node";
-    var arch = process.env.npm_config_arch || os.arch();
-    var platform = process.env.npm_config_platform || os.platform();
-    var libc = process.env.LIBC || (isAlpine(platform) ? "musl" : "glibc");
-    var armv = process.env.ARM_VERSION || (arch === "arm64" ? "8" : vars.arm_version) || "";
-    var uv = (process.versions.uv || "").split(".")[0];
-    module2.exports = load;
-    function load(dir) {
-      return runtimeRequire(load.resolve(dir));
-    }
-    load.resolve = load.path = function(dir) {
-      dir = path.resolve(dir || ".");
-      try {
-        var name = runtimeRequire(path.join(dir, "package.json")).name.toUpperCase().replace(/-/g, "_");
-        if (process.env[name + "_PREBUILD"]) dir = process.env[name + "_PREBUILD"];
-      } catch (err) {
-      }
-      if (!prebuildsOnly) {
-        var release = getFirst(path.join(dir, "build/Release"), matchBuild);
-        if (release) return release;
-        var debug = getFirst(path.join(dir, "build/Debug"), matchBuild);
-        if (debug) return debug;
-      }
-      var prebuild = resolve(dir);
-      if (prebuild) return prebuild;
-      var nearby = resolve(path.dirname(process.execPath));
-      if (nearby) return nearby;
-      var target = [
-        "platform=" + platform,
-        "arch=" + arch,
-        "runtime=" + runtime,
-        "abi=" + abi,
-        "uv=" + uv,
-        armv ? "armv=" + armv : "",
-        "libc=" + libc,
-        "node=" + process.versions.node,
-        process.versions.electron ? "electron=" + process.versions.electron : "",
-        typeof __webpack_require__ === "function" ? "webpack=true" : ""
-        // eslint-disable-line
-      ].filter(Boolean).join(" ");
-      throw new Error("No native build was found for " + target + "\n    loaded from: " + dir + "\n");
-      function resolve(dir2) {
-        var tuples = readdirSync(path.join(dir2, "prebuilds")).map(parseTuple);
-        var tuple = tuples.filter(matchTuple(platform, arch)).sort(compareTuples)[0];
-        if (!tuple) return;
-        var prebuilds = path.join(dir2, "prebuilds", tuple.name);
-        var parsed = readdirSync(prebuilds).map(parseTags);
-        var candidates = parsed.filter(matchTags(runtime, abi));
-        var winner = candidates.sort(compareTags(runtime))[0];
-        if (winner) return path.join(prebuilds, winner.file);
-      }
-    };
-    function readdirSync(dir) {
-      try {
-        return fs.readdirSync(dir);
-      } catch (err) {
-        return [];
-      }
-    }
-    function getFirst(dir, filter) {
-      var files = readdirSync(dir).filter(filter);
-      return files[0] && path.join(dir, files[0]);
-    }
-    function matchBuild(name) {
-      return /\.node$/.test(name);
-    }
-    function parseTuple(name) {
-      var arr = name.split("-");
-      if (arr.length !== 2) return;
-      var platform2 = arr[0];
-      var architectures = arr[1].split("+");
-      if (!platform2) return;
-      if (!architectures.length) return;
-      if (!architectures.every(Boolean)) return;
-      return { name, platform: platform2, architectures };
-    }
-    function matchTuple(platform2, arch2) {
-      return function(tuple) {
-        if (tuple == null) return false;
-        if (tuple.platform !== platform2) return false;
-        return tuple.architectures.includes(arch2);
-      };
-    }
-    function compareTuples(a, b) {
-      return a.architectures.length - b.architectures.length;
-    }
-    function parseTags(file) {
-      var arr = file.split(".");
-      var extension = arr.pop();
-      var tags = { file, specificity: 0 };
-      if (extension !== "node") return;
-      for (var i = 0; i < arr.length; i++) {
-        var tag = arr[i];
-        if (tag === "node" || tag === "electron" || tag === "node-webkit") {
-          tags.runtime = tag;
-        } else if (tag === "napi") {
-          tags.napi = true;
-        } else if (tag.slice(0, 3) === "abi") {
-          tags.abi = tag.slice(3);
-        } else if (tag.slice(0, 2) === "uv") {
-          tags.uv = tag.slice(2);
-        } else if (tag.slice(0, 4) === "armv") {
-          tags.armv = tag.slice(4);
-        } else if (tag === "glibc" || tag === "musl") {
-          tags.libc = tag;
-        } else {
-          continue;
-        }
-        tags.specificity++;
-      }
-      return tags;
-    }
-    function matchTags(runtime2, abi2) {
-      return function(tags) {
-        if (tags == null) return false;
-        if (tags.runtime && tags.runtime !== runtime2 && !runtimeAgnostic(tags)) return false;
-        if (tags.abi && tags.abi !== abi2 && !tags.napi) return false;
-        if (tags.uv && tags.uv !== uv) return false;
-        if (tags.armv && tags.armv !== armv) return false;
-        if (tags.libc && tags.libc !== libc) return false;
-        return true;
-      };
-    }
-    function runtimeAgnostic(tags) {
-      return tags.runtime === "node" && tags.napi;
-    }
-    function compareTags(runtime2) {
-      return function(a, b) {
-        if (a.runtime !== b.runtime) {
-          return a.runtime === runtime2 ? -1 : 1;
-        } else if (a.abi !== b.abi) {
-          return a.abi ? -1 : 1;
-        } else if (a.specificity !== b.specificity) {
-          return a.specificity > b.specificity ? -1 : 1;
-        } else {
-          return 0;
-        }
-      };
-    }
-    function isNwjs() {
-      return !!(process.versions && process.versions.nw);
-    }
-    function isElectron() {
-      if (process.versions && process.versions.electron) return true;
-      if (process.env.ELECTRON_RUN_AS_NODE) return true;
-      return typeof window !== "undefined" && window.process && window.process.type === "renderer";
-    }
-    function isAlpine(platform2) {
-      return platform2 === "linux" && fs.existsSync("/etc/alpine-release");
-    }
-    load.parseTags = parseTags;
-    load.matchTags = matchTags;
-    load.compareTags = compareTags;
-    load.parseTuple = parseTuple;
-    load.matchTuple = matchTuple;
-    load.compareTuples = compareTuples;
-  }
-});
-
-// node_modules/node-gyp-build/index.js
-var require_node_gyp_build2 = __commonJS({
-  "node_modules/node-gyp-build/index.js"(exports2, module2) {
-    var runtimeRequire = typeof __webpack_require__ === "function" ? __non_webpack_require__ : require;
-    if (typeof runtimeRequire.addon === "function") {
-      module2.exports = runtimeRequire.addon.bind(runtimeRequire);
-    } else {
-      module2.exports = require_node_gyp_build();
-    }
-  }
-});
-
-// node_modules/classic-level/binding.js
-var require_binding = __commonJS({
-  "node_modules/classic-level/binding.js"(exports2, module2) {
-    module2.exports = require_node_gyp_build2()(__dirname);
-  }
-});
-
-// node_modules/classic-level/chained-batch.js
-var require_chained_batch = __commonJS({
-  "node_modules/classic-level/chained-batch.js"(exports2) {
-    "use strict";
-    var { AbstractChainedBatch } = require_abstract_level2();
-    var binding = require_binding();
-    var kContext = /* @__PURE__ */ Symbol("context");
-    var ChainedBatch = class extends AbstractChainedBatch {
-      constructor(db, context) {
-        super(db);
-        this[kContext] = binding.batch_init(context);
-      }
-      _put(key, value) {
-        binding.batch_put(this[kContext], key, value);
-      }
-      _del(key) {
-        binding.batch_del(this[kContext], key);
-      }
-      _clear() {
-        binding.batch_clear(this[kContext]);
-      }
-      async _write(options) {
-        return binding.batch_write(this[kContext], options);
-      }
-      async _close() {
-      }
-    };
-    exports2.ChainedBatch = ChainedBatch;
-  }
-});
-
-// node_modules/classic-level/iterator.js
-var require_iterator = __commonJS({
-  "node_modules/classic-level/iterator.js"(exports2) {
-    "use strict";
-    var { AbstractIterator } = require_abstract_level2();
-    var binding = require_binding();
-    var kContext = /* @__PURE__ */ Symbol("context");
-    var kCache = /* @__PURE__ */ Symbol("cache");
-    var kFirst = /* @__PURE__ */ Symbol("first");
-    var kPosition = /* @__PURE__ */ Symbol("position");
-    var kState = /* @__PURE__ */ Symbol("state");
-    var kSignal = /* @__PURE__ */ Symbol("signal");
-    var kAbort = /* @__PURE__ */ Symbol("abort");
-    var empty = [];
-    var STATE_ENDED = 1;
-    var Iterator = class extends AbstractIterator {
-      constructor(db, context, options, snapshotCtx) {
-        super(db, options);
-        this[kState] = new Uint8Array(1);
-        this[kContext] = binding.iterator_init(context, this[kState], options, snapshotCtx);
-        this[kFirst] = true;
-        this[kCache] = empty;
-        this[kPosition] = 0;
-        this[kAbort] = this[kAbort].bind(this);
-        if (options.signal != null) {
-          this[kSignal] = options.signal;
-          this[kSignal].addEventListener("abort", this[kAbort], { once: true });
-        } else {
-          this[kSignal] = null;
-        }
-      }
-      _seek(target, options) {
-        this[kFirst] = true;
-        this[kCache] = empty;
-        this[kState][0] &= ~STATE_ENDED;
-        this[kPosition] = 0;
-        binding.iterator_seek(this[kContext], target);
-      }
-      async _next() {
-        if (this[kPosition] < this[kCache].length) {
-          return this[kCache][this[kPosition]++];
-        }
-        if ((this[kState][0] & STATE_ENDED) !== 0) {
-          return void 0;
-        }
-        if (this[kFirst]) {
-          this[kFirst] = false;
-          this[kCache] = await binding.iterator_nextv(this[kContext], 1);
-          this[kPosition] = 0;
-        } else {
-          this[kCache] = await binding.iterator_nextv(this[kContext], 1e3);
-          this[kPosition] = 0;
-        }
-        if (this[kPosition] < this[kCache].length) {
-          return this[kCache][this[kPosition]++];
-        }
-      }
-      async _nextv(size, options) {
-        this[kFirst] = false;
-        if (this[kPosition] < this[kCache].length) {
-          const length = Math.min(size, this[kCache].length - this[kPosition]);
-          const chunk = this[kCache].slice(this[kPosition], this[kPosition] + length);
-          this[kPosition] += length;
-          return chunk;
-        }
-        if ((this[kState][0] & STATE_ENDED) !== 0) {
-          return [];
-        }
-        return binding.iterator_nextv(this[kContext], size);
-      }
-      async _close() {
-        this[kCache] = empty;
-        if (this[kSignal] !== null) {
-          this[kSignal].removeEventListener("abort", this[kAbort]);
-          this[kSignal] = null;
-        }
-        binding.iterator_close(this[kContext]);
-      }
-      [kAbort]() {
-        this[kSignal] = null;
-        binding.iterator_abort(this[kContext]);
-      }
-      // Undocumented, exposed for tests only
-      get cached() {
-        return this[kCache].length - this[kPosition];
-      }
-    };
-    exports2.Iterator = Iterator;
-  }
-});
-
-// node_modules/classic-level/index.js
-var require_classic_level = __commonJS({
-  "node_modules/classic-level/index.js"(exports2) {
-    "use strict";
-    var { AbstractLevel, AbstractSnapshot } = require_abstract_level2();
-    var ModuleError = require_module_error();
-    var fsp = require("fs/promises");
-    var binding = require_binding();
-    var { ChainedBatch } = require_chained_batch();
-    var { Iterator } = require_iterator();
-    var kContext = /* @__PURE__ */ Symbol("context");
-    var kLocation = /* @__PURE__ */ Symbol("location");
-    var ClassicLevel = class extends AbstractLevel {
-      #sharedBuffer = null;
-      constructor(location, options) {
-        if (typeof location !== "string" || location === "") {
-          throw new TypeError("The first argument 'location' must be a non-empty string");
-        }
-        super({
-          encodings: {
-            buffer: true,
-            utf8: true,
-            view: true
-          },
-          has: true,
-          createIfMissing: true,
-          errorIfExists: true,
-          explicitSnapshots: true,
-          getSync: true,
-          additionalMethods: {
-            approximateSize: true,
-            compactRange: true
-          },
-          signals: {
-            iterators: true
-          }
-        }, options);
-        this[kLocation] = location;
-        this[kContext] = binding.db_init();
-      }
-      get location() {
-        return this[kLocation];
-      }
-      async _open(options) {
-        if (options.createIfMissing) {
-          await fsp.mkdir(this[kLocation], { recursive: true });
-        }
-        return binding.db_open(this[kContext], this[kLocation], options);
-      }
-      async _close() {
-        return binding.db_close(this[kContext]);
-      }
-      async _put(key, value, options) {
-        return binding.db_put(this[kContext], key, value, options);
-      }
-      async _get(key, options) {
-        let flags = 0;
-        if (options.fillCache !== false) flags |= FLAG_FILL_CACHE;
-        if (options.valueEncoding !== "utf8") flags |= FLAG_VALUE_AS_BUFFER;
-        if (options.keyEncoding !== "utf8") {
-          flags |= FLAG_KEY_AS_BUFFER;
-          if (key.buffer.resizable) {
-            key = new Uint8Array(key);
-          }
-        }
-        return binding.db_get(
-          this[kContext],
-          flags,
-          key,
-          options.snapshot?.[kContext]
-        );
-      }
-      _getSync(key, options) {
-        let flags = 0;
-        if (options.fillCache !== false) flags |= FLAG_FILL_CACHE;
-        if (options.valueEncoding !== "utf8") flags |= FLAG_VALUE_AS_BUFFER;
-        if (options.keyEncoding !== "utf8") {
-          return binding.db_get_sync(
-            this[kContext],
-            flags,
-            key,
-            options.snapshot?.[kContext]
-          );
-        } else {
-          let keySize;
-          if (this.#sharedBuffer === null) {
-            keySize = this.#createSharedBuffer(key);
-          } else {
-            keySize = this.#sharedBuffer.write(key);
-            if (keySize === this.#sharedBuffer.byteLength) {
-              keySize = this.#createSharedBuffer(key);
-            }
-          }
-          return binding.db_get_sync(
-            this[kContext],
-            flags | FLAG_SHARED_KEY,
-            keySize,
-            options.snapshot?.[kContext]
-          );
-        }
-      }
-      #createSharedBuffer(str) {
-        this.#sharedBuffer = Buffer.allocUnsafe(Buffer.byteLength(str) + 64);
-        binding.db_set_shared_buffer(this[kContext], this.#sharedBuffer);
-        return this.#sharedBuffer.write(str);
-      }
-      async _getMany(keys, options) {
-        return binding.db_get_many(
-          this[kContext],
-          keys,
-          options,
-          options.snapshot?.[kContext]
-        );
-      }
-      async _has(key, options) {
-        return binding.db_has(
-          this[kContext],
-          key,
-          options.fillCache,
-          options.snapshot?.[kContext]
-        );
-      }
-      async _hasMany(keys, options) {
-        const wordCount = keys.length + 32 >>> 5;
-        const buffer = new ArrayBuffer(wordCount * 4);
-        const bitset = new Uint32Array(buffer);
-        await binding.db_has_many(
-          this[kContext],
-          keys,
-          options.fillCache,
-          options.snapshot?.[kContext],
-          buffer
-        );
-        const values = new Array(keys.length);
-        for (let i = 0; i < values.length; i++) {
-          values[i] = (bitset[i >>> 5] & 1 << (i & 31)) !== 0;
-        }
-        return values;
-      }
-      async _del(key, options) {
-        return binding.db_del(this[kContext], key, options);
-      }
-      async _clear(options) {
-        return binding.db_clear(
-          this[kContext],
-          options,
-          options.snapshot?.[kContext]
-        );
-      }
-      _chainedBatch() {
-        return new ChainedBatch(this, this[kContext]);
-      }
-      async _batch(operations2, options) {
-        return binding.batch_do(this[kContext], operations2, options);
-      }
-      async approximateSize(start, end, options) {
-        if (arguments.length < 2) {
-          throw new TypeError("The arguments 'start' and 'end' are required");
-        } else if (typeof options !== "object") {
-          options = null;
-        }
-        if (this.status === "opening") {
-          return this.deferAsync(() => this.approximateSize(start, end, options));
-        } else if (this.status !== "open") {
-          throw new ModuleError("Database is not open: cannot call approximateSize()", {
-            code: "LEVEL_DATABASE_NOT_OPEN"
-          });
-        } else {
-          const keyEncoding = this.keyEncoding(options && options.keyEncoding);
-          start = keyEncoding.encode(start);
-          end = keyEncoding.encode(end);
-          return binding.db_approximate_size(this[kContext], start, end);
-        }
-      }
-      async compactRange(start, end, options) {
-        if (arguments.length < 2) {
-          throw new TypeError("The arguments 'start' and 'end' are required");
-        } else if (typeof options !== "object") {
-          options = null;
-        }
-        if (this.status === "opening") {
-          return this.deferAsync(() => this.compactRange(start, end, options));
-        } else if (this.status !== "open") {
-          throw new ModuleError("Database is not open: cannot call compactRange()", {
-            code: "LEVEL_DATABASE_NOT_OPEN"
-          });
-        } else {
-          const keyEncoding = this.keyEncoding(options && options.keyEncoding);
-          start = keyEncoding.encode(start);
-          end = keyEncoding.encode(end);
-          return binding.db_compact_range(this[kContext], start, end);
-        }
-      }
-      getProperty(property) {
-        if (typeof property !== "string") {
-          throw new TypeError("The first argument 'property' must be a string");
-        }
-        if (this.status !== "open") {
-          throw new ModuleError("Database is not open", {
-            code: "LEVEL_DATABASE_NOT_OPEN"
-          });
-        }
-        return binding.db_get_property(this[kContext], property);
-      }
-      _iterator(options) {
-        return new Iterator(
-          this,
-          this[kContext],
-          options,
-          options.snapshot?.[kContext]
-        );
-      }
-      _snapshot(options) {
-        return new Snapshot(this[kContext], options);
-      }
-      static async destroy(location) {
-        if (typeof location !== "string" || location === "") {
-          throw new TypeError("The first argument 'location' must be a non-empty string");
-        }
-        return binding.destroy_db(location);
-      }
-      static async repair(location) {
-        if (typeof location !== "string" || location === "") {
-          throw new TypeError("The first argument 'location' must be a non-empty string");
-        }
-        return binding.repair_db(location);
-      }
-    };
-    var Snapshot = class extends AbstractSnapshot {
-      constructor(context, options) {
-        super(options);
-        this[kContext] = binding.snapshot_init(context);
-      }
-      async _close() {
-        binding.snapshot_close(this[kContext]);
-      }
-    };
-    exports2.ClassicLevel = ClassicLevel;
-    var FLAG_FILL_CACHE = 1;
-    var FLAG_KEY_AS_BUFFER = 2;
-    var FLAG_VALUE_AS_BUFFER = 4;
-    var FLAG_SHARED_KEY = 8;
-  }
-});
-
-// node_modules/level/index.js
-var require_level = __commonJS({
-  "node_modules/level/index.js"(exports2) {
-    exports2.Level = require_classic_level().ClassicLevel;
-  }
-});
-
 // node_modules/functional-red-black-tree/rbtree.js
 var require_rbtree = __commonJS({
   "node_modules/functional-red-black-tree/rbtree.js"(exports2, module2) {
@@ -6533,7 +5979,7 @@ var require_breathe = __commonJS({
 });
 
 // node_modules/memory-level/lib/iterator.js
-var require_iterator2 = __commonJS({
+var require_iterator = __commonJS({
   "node_modules/memory-level/lib/iterator.js"(exports2) {
     "use strict";
     var {
@@ -6776,9 +6222,9 @@ var require_memory_level = __commonJS({
     var { AbstractLevel, AbstractSnapshot } = require_abstract_level2();
     var ModuleError = require_module_error();
     var createRBT = require_rbtree();
-    var { MemoryEntryIterator } = require_iterator2();
-    var { MemoryKeyIterator, MemoryValueIterator } = require_iterator2();
-    var { MemoryClearIterator } = require_iterator2();
+    var { MemoryEntryIterator } = require_iterator();
+    var { MemoryKeyIterator, MemoryValueIterator } = require_iterator();
+    var { MemoryClearIterator } = require_iterator();
     var compare = require_compare();
     var isRangeOption = require_is_range_option();
     var kTree = /* @__PURE__ */ Symbol("tree");
@@ -7700,7 +7146,7 @@ var require_db = __commonJS({
     var events = require("events");
     var async = require_async();
     var Lazy = require_lazy();
-    var { Level } = require_level();
+    var { Level } = require_empty();
     var { MemoryLevel } = require_memory_level();
     var lock = require_lock();
     var Big = require_big();
@@ -48088,7 +47534,7 @@ var require_getIterator = __commonJS({
 });
 
 // node_modules/async/internal/iterator.js
-var require_iterator3 = __commonJS({
+var require_iterator2 = __commonJS({
   "node_modules/async/internal/iterator.js"(exports2, module2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", {
@@ -48248,7 +47694,7 @@ var require_eachOfLimit = __commonJS({
     });
     var _once = require_once2();
     var _once2 = _interopRequireDefault(_once);
-    var _iterator = require_iterator3();
+    var _iterator = require_iterator2();
     var _iterator2 = _interopRequireDefault(_iterator);
     var _onlyOnce = require_onlyOnce();
     var _onlyOnce2 = _interopRequireDefault(_onlyOnce);
@@ -55536,7 +54982,7 @@ var require_remove = __commonJS({
 });
 
 // node_modules/fs-extra/lib/empty/index.js
-var require_empty = __commonJS({
+var require_empty2 = __commonJS({
   "node_modules/fs-extra/lib/empty/index.js"(exports2, module2) {
     "use strict";
     var u = require_universalify().fromCallback;
@@ -56261,7 +55707,7 @@ var require_lib2 = __commonJS({
       // Export extra methods:
       require_copy_sync2(),
       require_copy2(),
-      require_empty(),
+      require_empty2(),
       require_ensure(),
       require_json2(),
       require_mkdirs2(),
@@ -63138,7 +62584,8 @@ var package_default = {
     format: "biome check --write .",
     docs: "node --import tsx scripts/readme-tables.ts",
     bench: "bash scripts/with-docker.sh node --import tsx bench/run.ts",
-    demo: "bash scripts/with-docker.sh node --import tsx scripts/demo.ts"
+    demo: "bash scripts/with-docker.sh node --import tsx scripts/demo.ts",
+    "image:lite": "node --import tsx emulator/build-image.ts"
   },
   devDependencies: {
     "@aws-sdk/client-dynamodb": "3.1178.0",
@@ -63884,7 +63331,12 @@ async function main() {
   });
   const servers = addresses.map(() => (0, import_node_http2.createServer)(gateway));
   stopOnSignals(servers, () => s3.close());
-  await Promise.all(servers.map((server, i) => listen(server, addresses[i])));
+  try {
+    await Promise.all(servers.map((server, i) => listen(server, addresses[i])));
+  } catch (error) {
+    s3.close();
+    throw error;
+  }
   const where = addresses.map(({ host, port }) => `${host}:${port}`).join(", ");
   process.stdout.write(`ephemera-lite ${package_default.version}: s3, dynamodb on ${where}
 `);
@@ -63892,9 +63344,16 @@ async function main() {
 }
 function listen(server, { host, port }) {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error) => {
+      reject(
+        new Error(
+          `cannot listen on ${host}:${port} (${error.message}); set GATEWAY_LISTEN to a free address.`
+        )
+      );
+    };
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });

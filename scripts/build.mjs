@@ -20,14 +20,18 @@ const entries = {
 }
 
 // dockerode reaches these only for ssh:// hosts and BuildKit sessions, neither of which we
-// use; their native add-ons would break the bundle.
-const empty = join(root, 'scripts/empty.cjs')
+// use; their native add-ons would break the bundle. undici: see scripts/stubs/undici.cjs.
+const empty = join(root, 'scripts/stubs/empty.cjs')
 const alias = {
+  undici: join(root, 'scripts/stubs/undici.cjs'),
   ssh2: empty,
   'cpu-features': empty,
   '@grpc/grpc-js': empty,
   '@grpc/proto-loader': empty,
   protobufjs: empty,
+  // dynalite imports `level` (native LevelDB) at load time; the lite emulator only uses its
+  // in-memory store.
+  level: empty,
 }
 
 const outdir = join(root, 'dist')

@@ -1,22 +1,24 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import Docker from 'dockerode'
-import { buildLiteImage, LITE_IMAGE, liteImageExists } from '../../src/container/lite-image.js'
+import { buildLiteImage, LITE_IMAGE, liteImageIsCurrent } from '../../src/container/lite-image.js'
 import { dockerUnavailableReason } from '../helpers/docker.js'
 import { ROOT } from '../helpers/run-action.js'
 
 const CREATED_BY_TESTS = ['ephemera.tool=ephemera', 'ephemera.test=1']
 
 /**
- * Builds the bundles the tests run, and the lite emulator image when it is missing. After the
+ * Builds the bundles the tests run, and the lite emulator image when it is missing or was built
+ * from another bundle. After the
  * run it removes every container the tests or the actions under test created, found by label.
  */
 export async function setup(): Promise<void> {
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' })
   if (dockerUnavailableReason() !== '') return
   const docker = new Docker()
-  if (!(await liteImageExists(docker, LITE_IMAGE))) {
-    const built = await buildLiteImage(docker, { bundlePath: join(ROOT, 'dist/emulator.cjs') })
+  const bundlePath = join(ROOT, 'dist/emulator.cjs')
+  if (!(await liteImageIsCurrent(docker, bundlePath, LITE_IMAGE))) {
+    const built = await buildLiteImage(docker, { bundlePath })
     console.log(`built ${built.tag} (${(built.sizeBytes / 1e6).toFixed(1)} MB) in ${built.ms} ms`)
   }
 }
