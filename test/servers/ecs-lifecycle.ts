@@ -1,8 +1,8 @@
 // Moves tasks through ECS's lifecycle on a timer: PROVISIONING, PENDING (containers started),
 // RUNNING, STOPPING (containers stopped), DEPROVISIONING, STOPPED. Each step watches or drives
 // the task's containers through a ContainerRunner.
-import type { ContainerRecord, Scope, TaskRecord } from './ecs-model.js'
-import type { ContainerRunner } from './ecs-runner.js'
+import type { ContainerRecord, HealthStatus, Scope, TaskRecord } from './ecs-model.js'
+import type { ContainerLaunch, ContainerRunner, ContainerState } from './ecs-runner.js'
 
 const ESSENTIAL_EXITED = 'Essential container in task exited'
 
@@ -21,9 +21,17 @@ export class TaskLifecycle {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Starts the timer; with tickMs 0 tasks move only when `advanceAll` is called. */
   start(): void {
+    if (this.tickMs <= 0) return
     this.timer = setInterval(() => this.tick(), this.tickMs)
     this.timer.unref()
+  }
+
+  /** Moves every task one step now and waits for the steps to finish. */
+  async advanceAll(): Promise<void> {
+    this.tick()
+    await Promise.allSettled([...this.inFlight])
   }
 
   /** Stops the timer and waits for the steps under way. */
@@ -124,6 +132,11 @@ export class TaskLifecycle {
     for (const c of task.containers) {
       if (c.lastStatus !== 'RUNNING' || c.runtimeId === undefined) continue
       const state = await this.runner.inspect(c.runtimeId)
+      const health = healthOf(state?.health)
+      if (c.healthCheck !== undefined && health !== c.healthStatus) {
+        c.healthStatus = health
+        task.version++
+      }
       if (state?.running) continue
       c.lastStatus = 'STOPPED'
       c.exitCode = state?.exitCode
@@ -178,7 +191,7 @@ export class TaskLifecycle {
     task.version++
   }
 
-  private launchOf(task: TaskRecord, c: ContainerRecord) {
+  private launchOf(task: TaskRecord, c: ContainerRecord): ContainerLaunch {
     // Fargate sets these in every container; the rest come from the definition and overrides.
     const env = [
       `AWS_EXECUTION_ENV=AWS_ECS_FARGATE`,
@@ -186,7 +199,8 @@ export class TaskLifecycle {
       `AWS_DEFAULT_REGION=${this.scope.region}`,
       ...c.environment.map((e) => `${e.name}=${e.value}`),
     ]
-    const name = `ecs-${task.family}-${c.name}-${task.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-')
+    const revision = task.taskDefinitionArn.split(':').at(-1)
+    const name = `ecs-${task.family.slice(0, 60)}-${revision}-${c.name.slice(0, 60)}-${task.taskId}`
     return {
       name,
       image: c.image,
@@ -200,6 +214,21 @@ export class TaskLifecycle {
       },
       memoryMiB: c.memory,
       stopTimeoutSeconds: c.stopTimeout,
+      workingDir: c.workingDirectory,
+      user: c.user,
+      healthCheck: c.healthCheck && {
+        test: c.healthCheck.command,
+        intervalSeconds: c.healthCheck.interval,
+        timeoutSeconds: c.healthCheck.timeout,
+        retries: c.healthCheck.retries,
+        startPeriodSeconds: c.healthCheck.startPeriod,
+      },
     }
   }
+}
+
+function healthOf(health: ContainerState['health']): HealthStatus {
+  if (health === 'healthy') return 'HEALTHY'
+  if (health === 'unhealthy') return 'UNHEALTHY'
+  return 'UNKNOWN'
 }

@@ -13,6 +13,17 @@ export interface KeyValue {
   value: string
 }
 
+/** A container health check in ECS's terms: seconds, defaults filled in. */
+export interface HealthCheck {
+  command: string[]
+  interval: number
+  timeout: number
+  retries: number
+  startPeriod: number
+}
+
+export type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN'
+
 /** A container definition as the server keeps it, defaults filled in. */
 export interface ContainerDefinition {
   name: string
@@ -23,6 +34,9 @@ export interface ContainerDefinition {
   entryPoint?: string[]
   stopTimeout?: number
   memory?: number
+  healthCheck?: HealthCheck
+  workingDirectory?: string
+  user?: string
   /** Every field as registered, defaults filled in, for DescribeTaskDefinition. */
   wire: Record<string, unknown>
 }
@@ -63,6 +77,11 @@ export interface ContainerRecord {
   entryPoint?: string[]
   stopTimeout: number
   memory?: number
+  healthCheck?: HealthCheck
+  workingDirectory?: string
+  user?: string
+  /** From the container's health check; UNKNOWN without one. */
+  healthStatus: HealthStatus
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED'
   /** The Docker container id once the container was created. */
   runtimeId?: string
@@ -109,6 +128,7 @@ export interface TaskRecord {
   executionStoppedAt?: number
   stoppedAt?: number
   version: number
+  enableExecuteCommand: boolean
   tags: Tag[]
   overrides: Record<string, unknown>
   eni: NetworkInterfaceRecord

@@ -15,6 +15,16 @@ export interface ContainerLaunch {
   /** The container's hard memory limit in MiB, when its definition sets one. */
   memoryMiB?: number
   stopTimeoutSeconds: number
+  workingDir?: string
+  user?: string
+  /** Docker's form: ['CMD', ...] or ['CMD-SHELL', '...'], times in seconds. */
+  healthCheck?: {
+    test: string[]
+    intervalSeconds: number
+    timeoutSeconds: number
+    retries: number
+    startPeriodSeconds: number
+  }
 }
 
 export interface ContainerState {
@@ -22,7 +32,11 @@ export interface ContainerState {
   /** Set once the container has exited. */
   exitCode?: number
   oomKilled: boolean
+  /** Docker's health state, for containers with a health check. */
+  health?: 'starting' | 'healthy' | 'unhealthy'
 }
+
+const NANOS_PER_SECOND = 1_000_000_000
 
 /** Runs task containers. Each method fails with an Error whose message says why. */
 export interface ContainerRunner {
@@ -74,6 +88,15 @@ export class DockerContainerRunner implements ContainerRunner {
       Entrypoint: launch.entryPoint,
       Labels: launch.labels,
       StopTimeout: launch.stopTimeoutSeconds,
+      WorkingDir: launch.workingDir,
+      User: launch.user,
+      Healthcheck: launch.healthCheck && {
+        Test: launch.healthCheck.test,
+        Interval: launch.healthCheck.intervalSeconds * NANOS_PER_SECOND,
+        Timeout: launch.healthCheck.timeoutSeconds * NANOS_PER_SECOND,
+        Retries: launch.healthCheck.retries,
+        StartPeriod: launch.healthCheck.startPeriodSeconds * NANOS_PER_SECOND,
+      },
       HostConfig: {
         NetworkMode: 'host',
         // Without an init, a PID 1 that ignores SIGTERM waits out the whole stop timeout.
@@ -94,10 +117,15 @@ export class DockerContainerRunner implements ContainerRunner {
     try {
       const info = await this.docker.getContainer(id).inspect()
       const running = info.State.Running || info.State.Restarting
+      const health = info.State.Health?.Status
       return {
         running,
         exitCode: running ? undefined : info.State.ExitCode,
         oomKilled: info.State.OOMKilled,
+        health:
+          health === 'starting' || health === 'healthy' || health === 'unhealthy'
+            ? health
+            : undefined,
       }
     } catch (error) {
       if (statusOf(error) === 404) return undefined
@@ -190,6 +218,13 @@ export class MemoryContainerRunner implements ContainerRunner {
     const c = this.find(taskArn, containerName)
     if (!c) throw new Error(`no container ${containerName} for task ${taskArn}`)
     c.state = { running: false, exitCode, oomKilled }
+  }
+
+  /** Sets the Docker health state the container of `taskArn` named `containerName` reports. */
+  setHealth(taskArn: string, containerName: string, health: ContainerState['health']): void {
+    const c = this.find(taskArn, containerName)
+    if (!c) throw new Error(`no container ${containerName} for task ${taskArn}`)
+    c.state = { ...c.state, health }
   }
 
   find(taskArn: string, containerName: string): MemoryContainer | undefined {

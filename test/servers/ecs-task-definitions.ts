@@ -4,6 +4,7 @@ import {
   type Body,
   type ContainerDefinition,
   clientException,
+  type HealthCheck,
   invalidParameter,
   type KeyValue,
   readTags,
@@ -167,6 +168,7 @@ function readContainer(c: Body, networkMode: string): ContainerDefinition {
   if (stopTimeout !== undefined && (stopTimeout < 2 || stopTimeout > 120)) {
     throw clientException('Container.stopTimeout must be between 2 and 120 seconds.')
   }
+  const healthCheck = readHealthCheck(c.object('healthCheck'))
   const wire: Record<string, unknown> = {
     cpu: 0,
     ...c.raw,
@@ -179,6 +181,7 @@ function readContainer(c: Body, networkMode: string): ContainerDefinition {
     volumesFrom: c.raw.volumesFrom ?? [],
     systemControls: c.raw.systemControls ?? [],
   }
+  if (healthCheck) wire.healthCheck = healthCheck
   return {
     name,
     image,
@@ -188,7 +191,35 @@ function readContainer(c: Body, networkMode: string): ContainerDefinition {
     entryPoint: c.strings('entryPoint'),
     stopTimeout,
     memory: c.number('memory'),
+    healthCheck,
+    workingDirectory: c.string('workingDirectory'),
+    user: c.string('user'),
     wire,
+  }
+}
+
+/** ECS's health check limits and defaults, in seconds. */
+function readHealthCheck(h: Body | undefined): HealthCheck | undefined {
+  if (!h) return undefined
+  const command = h.strings('command') ?? []
+  if (command.length < 2 || (command[0] !== 'CMD' && command[0] !== 'CMD-SHELL')) {
+    throw clientException(
+      "HealthCheck.command must start with 'CMD' or 'CMD-SHELL' followed by the command to run.",
+    )
+  }
+  const seconds = (name: string, fallback: number, min: number, max: number): number => {
+    const value = h.number(name) ?? fallback
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw clientException(`HealthCheck.${name} must be between ${min} and ${max}.`)
+    }
+    return value
+  }
+  return {
+    command,
+    interval: seconds('interval', 30, 5, 300),
+    timeout: seconds('timeout', 5, 2, 120),
+    retries: seconds('retries', 3, 1, 10),
+    startPeriod: seconds('startPeriod', 0, 0, 300),
   }
 }
 

@@ -307,8 +307,12 @@ function newTask(state: EcsState, n: NewTask): TaskRecord {
       essential: c.essential,
       environment: mergeEnvironment(c.environment, o?.environment ?? []),
       stopTimeout: c.stopTimeout ?? 30,
+      healthStatus: 'UNKNOWN',
       lastStatus: 'PENDING',
     }
+    if (c.healthCheck !== undefined) container.healthCheck = c.healthCheck
+    if (c.workingDirectory !== undefined) container.workingDirectory = c.workingDirectory
+    if (c.user !== undefined) container.user = c.user
     const command = o?.command ?? c.command
     if (command !== undefined) container.command = command
     if (c.entryPoint !== undefined) container.entryPoint = c.entryPoint
@@ -328,6 +332,7 @@ function newTask(state: EcsState, n: NewTask): TaskRecord {
     desiredStatus: 'RUNNING',
     createdAt: n.now,
     version: 1,
+    enableExecuteCommand: n.body.boolean('enableExecuteCommand') ?? false,
     tags: n.tags,
     overrides: {
       ...taskOverrides?.raw,
@@ -382,12 +387,12 @@ export function renderTask(t: TaskRecord, includeTags: boolean): Record<string, 
     cpu: t.cpu,
     createdAt: epochSeconds(t.createdAt),
     desiredStatus: t.desiredStatus,
-    enableExecuteCommand: false,
+    enableExecuteCommand: t.enableExecuteCommand,
     ephemeralStorage: { sizeInGiB: 20 },
     executionStoppedAt: epochSeconds(t.executionStoppedAt),
     fargateEphemeralStorage: { sizeInGiB: 20 },
     group: t.group,
-    healthStatus: 'UNKNOWN',
+    healthStatus: taskHealth(t),
     lastStatus: t.lastStatus,
     launchType: t.launchType,
     memory: t.memory,
@@ -408,6 +413,14 @@ export function renderTask(t: TaskRecord, includeTags: boolean): Record<string, 
     taskDefinitionArn: t.taskDefinitionArn,
     version: t.version,
   })
+}
+
+/** UNHEALTHY if an essential container is; HEALTHY once every one with a check is healthy. */
+function taskHealth(t: TaskRecord): string {
+  const checked = t.containers.filter((c) => c.essential && c.healthCheck !== undefined)
+  if (checked.some((c) => c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY'
+  if (checked.length > 0 && checked.every((c) => c.healthStatus === 'HEALTHY')) return 'HEALTHY'
+  return 'UNKNOWN'
 }
 
 function renderAttachment(t: TaskRecord): Record<string, unknown> {
@@ -438,7 +451,7 @@ function renderContainer(t: TaskRecord, c: ContainerRecord): Record<string, unkn
       t.eni.status === 'PRECREATED'
         ? []
         : [{ attachmentId: t.eni.attachmentId, privateIpv4Address: '127.0.0.1' }],
-    healthStatus: 'UNKNOWN',
+    healthStatus: c.healthStatus,
     cpu: '0',
     memory: c.memory === undefined ? undefined : String(c.memory),
   })

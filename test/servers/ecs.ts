@@ -26,7 +26,10 @@ export interface EcsServerOptions {
   runner?: ContainerRunner
   region?: string
   accountId?: string
-  /** How often task state is advanced and containers are inspected. */
+  /**
+   * How often task state is advanced and containers are inspected (100 ms by default). With 0,
+   * tasks move only on `advance()`, for tests that need each step in their hands.
+   */
   tickMs?: number
 }
 
@@ -68,6 +71,8 @@ export interface EcsServer {
   addCluster(name: string): void
   addSubnet(id: string): void
   addSecurityGroup(id: string): void
+  /** Moves every task one lifecycle step now (PROVISIONING to PENDING, ...) and waits. */
+  advance(): Promise<void>
   /** Copies of every task, STOPPED ones included. */
   tasks(): TaskRecord[]
   /** Runner errors the lifecycle met (they also show as stopped tasks). */
@@ -203,6 +208,7 @@ export async function startEcsServer(opts: EcsServerOptions = {}): Promise<EcsSe
     addCluster: (name) => void state.addCluster(name),
     addSubnet: (id) => void state.subnets.add(id),
     addSecurityGroup: (id) => void state.securityGroups.add(id),
+    advance: () => lifecycle.advanceAll(),
     tasks: () => structuredClone([...state.tasks.values()]),
     lifecycleErrors: () => [...lifecycle.errors],
     close: async () => {

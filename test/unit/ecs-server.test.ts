@@ -445,6 +445,103 @@ describe('running tasks', () => {
     expect(error.message).toBe('The referenced task was not found.')
   })
 
+  test('health checks get ECS defaults, go to Docker, and drive healthStatus', async () => {
+    const registered = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        ...fargateApp,
+        containerDefinitions: [
+          {
+            name: 'emulator',
+            image: 'ephemera-lite:latest',
+            healthCheck: { command: ['CMD', '/usr/local/bin/node', '-e', '0'], interval: 5 },
+          },
+        ],
+      }),
+    )
+    expect(registered.taskDefinition?.containerDefinitions?.[0]?.healthCheck).toEqual({
+      command: ['CMD', '/usr/local/bin/node', '-e', '0'],
+      interval: 5,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 0,
+    })
+    const arn = (await runOne()).taskArn ?? ''
+    const running = await waitForStatus(arn, 'RUNNING')
+    expect(running.healthStatus).toBe('UNKNOWN')
+    expect(runner.find(arn, 'emulator')?.launch.healthCheck).toEqual({
+      test: ['CMD', '/usr/local/bin/node', '-e', '0'],
+      intervalSeconds: 5,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 0,
+    })
+    runner.setHealth(arn, 'emulator', 'healthy')
+    const deadline = Date.now() + 2_000
+    let task = running
+    while (task.healthStatus !== 'HEALTHY') {
+      if (Date.now() > deadline) throw new Error('task never became HEALTHY')
+      task = await describe1(arn)
+    }
+    expect(task.containers?.[0]?.healthStatus).toBe('HEALTHY')
+    runner.setHealth(arn, 'emulator', 'unhealthy')
+    while (task.healthStatus !== 'UNHEALTHY') {
+      if (Date.now() > deadline) throw new Error('task never became UNHEALTHY')
+      task = await describe1(arn)
+    }
+    // A standalone task keeps running while unhealthy; only services replace such tasks.
+    expect(task.lastStatus).toBe('RUNNING')
+  })
+
+  test('with tickMs 0 tasks move one step per advance()', async () => {
+    const manualRunner = new MemoryContainerRunner(['ephemera-lite:latest'])
+    const manual = await startEcsServer({ runner: manualRunner, tickMs: 0 })
+    manual.addSubnet(SUBNET)
+    manual.addSecurityGroup(GROUP)
+    const statuses = async () => manual.tasks().map((t) => t.lastStatus)
+    try {
+      const local = new ECSClient({ region: 'us-east-1', endpoint: manual.url, credentials })
+      await local.send(new RegisterTaskDefinitionCommand(fargateApp))
+      const first = (await local.send(new RunTaskCommand(runInput()))).tasks?.[0]?.taskArn ?? ''
+      const second = (await local.send(new RunTaskCommand(runInput()))).tasks?.[0]?.taskArn ?? ''
+      expect(await statuses()).toEqual(['PROVISIONING', 'PROVISIONING'])
+      await manual.advance()
+      expect(await statuses()).toEqual(['PENDING', 'PENDING'])
+      await manual.advance()
+      expect(await statuses()).toEqual(['RUNNING', 'RUNNING'])
+      expect(manualRunner.running()).toHaveLength(2)
+
+      // Stopping: STOPPING (containers stopped), DEPROVISIONING, STOPPED.
+      await local.send(new StopTaskCommand({ task: first }))
+      await manual.advance()
+      expect(await statuses()).toEqual(['STOPPING', 'RUNNING'])
+      await manual.advance()
+      expect(await statuses()).toEqual(['DEPROVISIONING', 'RUNNING'])
+      expect(manualRunner.running()).toHaveLength(1)
+      await manual.advance()
+      expect(await statuses()).toEqual(['STOPPED', 'RUNNING'])
+      expect(manual.tasks()[1]?.taskArn).toBe(second)
+
+      // A task stopped before it left PROVISIONING never starts a container.
+      const third = (await local.send(new RunTaskCommand(runInput()))).tasks?.[0]?.taskArn ?? ''
+      await local.send(new StopTaskCommand({ task: third, reason: 'changed my mind' }))
+      await manual.advance()
+      const stopped = manual.tasks().find((t) => t.taskArn === third)
+      expect(stopped).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated' })
+      expect(stopped?.startedAt).toBeUndefined()
+      expect(manualRunner.containers.size).toBe(2)
+      local.destroy()
+    } finally {
+      await manual.close()
+    }
+  })
+
+  test('StopTask without a reason records that the user stopped it', async () => {
+    const arn = (await runOne()).taskArn ?? ''
+    await ecs.send(new StopTaskCommand({ task: arn }))
+    const stopped = await waitForStatus(arn, 'STOPPED')
+    expect(stopped.stoppedReason).toBe('Task stopped by user')
+  })
+
   test('DescribeTasks reports unknown tasks as MISSING failures', async () => {
     const task = await runOne()
     const missing =
