@@ -81,6 +81,10 @@ export function runTask(state: EcsState, body: Body, now: number): Record<string
     return { tasks: tasks.map((t) => renderTask(t, false)), failures: earlier.failures }
   }
 
+  const startedBy = body.string('startedBy')
+  if (startedBy !== undefined && startedBy.length > 128) {
+    throw invalidParameter('startedBy must be at most 128 characters long.')
+  }
   const tags = taskTags(body, td, cluster)
   const tasks: TaskRecord[] = []
   const failures: RunTaskFailure[] = []

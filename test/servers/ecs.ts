@@ -1,6 +1,14 @@
 // A loopback server speaking ECS (AWS JSON 1.1) and EC2's DescribeNetworkInterfaces (EC2
 // query) the way the AWS SDK for JavaScript v3 sends and parses them. It keeps real state and
 // runs each task's containers on the local Docker engine (or in memory, for unit tests).
+//
+//   const server = await startEcsServer({ runner: new MemoryContainerRunner(['app:1']) })
+//   server.addSubnet('subnet-0abc'); server.addSecurityGroup('sg-0abc')
+//   const ecs = new ECSClient({ region: 'us-east-1', endpoint: server.url, credentials })
+//   const ec2 = new EC2Client({ region: 'us-east-1', endpoint: server.url, credentials })
+//
+// Like ECS, a new task is PROVISIONING and its ENI attachment names only the subnet; the
+// networkInterfaceId and privateIPv4Address (always 127.0.0.1) appear once it is PENDING.
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -43,7 +51,7 @@ export interface EcsCall {
 }
 
 export interface Fault {
-  /** An ECS operation name (RunTask) or EC2 action (DescribeNetworkInterfaces). */
+  /** An ECS operation name (RunTask), EC2 action (DescribeNetworkInterfaces), or '*'. */
   operation: string
   status: 400 | 500 | 503
   /** ThrottlingException, ServerException, AccessDeniedException, RequestLimitExceeded, ... */
@@ -177,7 +185,9 @@ export async function startEcsServer(opts: EcsServerOptions = {}): Promise<EcsSe
 
   function takeFault(operation: string, afterEffect: boolean): AwsError | undefined {
     const at = faults.findIndex(
-      (f) => f.operation === operation && (f.afterEffect ?? false) === afterEffect,
+      (f) =>
+        (f.operation === operation || f.operation === '*') &&
+        (f.afterEffect ?? false) === afterEffect,
     )
     const fault = faults[at]
     if (!fault) return undefined

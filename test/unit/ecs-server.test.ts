@@ -1,5 +1,6 @@
 import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2'
 import {
+  AccessDeniedException,
   ClientException,
   ClusterNotFoundException,
   ConflictException,
@@ -756,8 +757,16 @@ describe('clusters, faults and the wire', () => {
   test('AccessDeniedException is not retried', async () => {
     server.inject({ operation: 'ListTasks', status: 400, code: 'AccessDeniedException', times: 1 })
     const error = await rejection(ecs.send(new ListTasksCommand({})))
-    expect(error.name).toBe('AccessDeniedException')
+    expect(error).toBeInstanceOf(AccessDeniedException)
     expect(server.calls).toHaveLength(1)
+  })
+
+  test("a '*' fault hits whatever operation comes next", async () => {
+    server.inject({ operation: '*', status: 400, code: 'AccessDeniedException', times: 1 })
+    const error = await rejection(ecs.send(new DescribeClustersCommand({})))
+    expect(error).toBeInstanceOf(AccessDeniedException)
+    const after = await ecs.send(new DescribeClustersCommand({}))
+    expect(after.clusters).toHaveLength(1)
   })
 
   test('EC2 faults are answered in EC2 XML and retried', async () => {
