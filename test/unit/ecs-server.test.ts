@@ -22,6 +22,8 @@ import {
   TagResourceCommand,
   type Task,
   UntagResourceCommand,
+  waitUntilTasksRunning,
+  waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { type EcsServer, MemoryContainerRunner, startEcsServer } from '../servers/ecs.js'
@@ -541,6 +543,16 @@ describe('running tasks', () => {
     await ecs.send(new StopTaskCommand({ task: arn }))
     const stopped = await waitForStatus(arn, 'STOPPED')
     expect(stopped.stoppedReason).toBe('Task stopped by user')
+  })
+
+  test("the SDK's tasksRunning and tasksStopped waiters work against the server", async () => {
+    const arn = (await runOne()).taskArn ?? ''
+    const waiter = { client: ecs, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }
+    const running = await waitUntilTasksRunning(waiter, { tasks: [arn] })
+    expect(running.state).toBe('SUCCESS')
+    await ecs.send(new StopTaskCommand({ task: arn }))
+    const stopped = await waitUntilTasksStopped(waiter, { tasks: [arn] })
+    expect(stopped.state).toBe('SUCCESS')
   })
 
   test('DescribeTasks reports unknown tasks as MISSING failures', async () => {
