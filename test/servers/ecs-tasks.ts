@@ -1,25 +1,31 @@
-// RunTask, DescribeTasks, ListTasks and StopTask for the loopback ECS server, and the Task shape
-// ECS answers with. Containers are started later by the lifecycle, as ECS does.
-
+// RunTask, DescribeTasks, ListTasks and StopTask for the loopback ECS server. RunTask only
+// records the task; the lifecycle starts its containers later, as ECS does.
 import {
   AwsError,
   arn,
   type Body,
   type ContainerRecord,
   clientException,
-  epochSeconds,
   invalidParameter,
   type KeyValue,
-  mergeTags,
   newEniId,
   newMacAddress,
   newTaskId,
   newUuid,
-  readTags,
   type Tag,
   type TaskDefinitionRecord,
   type TaskRecord,
 } from './ecs-model.js'
+import { renderTask } from './ecs-render.js'
+import {
+  type ContainerOverride,
+  type Launch,
+  type Network,
+  readLaunch,
+  readNetwork,
+  readOverrides,
+  taskTags,
+} from './ecs-run-input.js'
 import type { ClusterRecord, EcsState } from './ecs-state.js'
 
 /** A RunTask failure that stands for missing capacity, handed out by `injectRunTaskFailure`. */
@@ -27,26 +33,6 @@ export interface RunTaskFailure {
   reason: string
   detail?: string
   arn?: string
-}
-
-const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT']
-
-interface Launch {
-  launchType: string
-  capacityProviderName?: string
-}
-
-interface Network {
-  subnets: string[]
-  securityGroups: string[]
-  assignPublicIp: boolean
-}
-
-interface ContainerOverride {
-  name: string
-  environment?: KeyValue[]
-  command?: string[]
-  raw: Record<string, unknown>
 }
 
 export function runTask(state: EcsState, body: Body, now: number): Record<string, unknown> {
@@ -192,102 +178,6 @@ function taskArnOf(state: EcsState, cluster: ClusterRecord, ref: string): string
   return ref.startsWith('arn:') ? ref : arn(state.scope, `task/${cluster.name}/${ref}`)
 }
 
-function readLaunch(body: Body, td: TaskDefinitionRecord): Launch {
-  const launchType = body.string('launchType')
-  const strategy = body.objects('capacityProviderStrategy')
-  if (launchType !== undefined && strategy !== undefined && strategy.length > 0) {
-    throw invalidParameter(
-      'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
-    )
-  }
-  let launch: Launch = { launchType: launchType ?? 'EC2' }
-  if (strategy !== undefined && strategy.length > 0) {
-    const names = strategy.map((s) => s.string('capacityProvider') ?? '')
-    const unknown = names.find((n) => !FARGATE_PROVIDERS.includes(n))
-    if (unknown !== undefined) {
-      throw invalidParameter(
-        `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster: '${unknown}'.`,
-      )
-    }
-    launch = { launchType: 'FARGATE', capacityProviderName: names[0] }
-  }
-  if (launch.launchType === 'EC2' || launch.launchType === 'EXTERNAL') {
-    // This server has no container instances; only Fargate tasks can be placed.
-    throw invalidParameter('No Container Instances were found in your cluster.')
-  }
-  if (launch.launchType !== 'FARGATE') {
-    throw invalidParameter(
-      `launchType must be EC2, FARGATE or EXTERNAL, got '${launch.launchType}'.`,
-    )
-  }
-  if (!td.compatibilities.includes('FARGATE')) {
-    throw invalidParameter('Task definition does not support launch_type FARGATE.')
-  }
-  return launch
-}
-
-function readNetwork(state: EcsState, body: Body, td: TaskDefinitionRecord): Network {
-  const vpc = body.object('networkConfiguration')?.object('awsvpcConfiguration')
-  if (!vpc) {
-    throw invalidParameter(
-      `Network Configuration must be provided when networkMode '${td.networkMode}' is specified.`,
-    )
-  }
-  const subnets = vpc.strings('subnets') ?? []
-  if (subnets.length === 0) throw invalidParameter('subnets can not be empty.')
-  if (subnets.length > 16) throw invalidParameter('subnets can have at most 16 items.')
-  const badSubnets = subnets.filter((s) => !state.subnets.has(s))
-  if (badSubnets.length > 0) {
-    throw invalidParameter(
-      `Error retrieving subnet information for [${badSubnets.join(', ')}]: The subnet ID '${badSubnets[0]}' does not exist (ErrorCode: InvalidSubnetID.NotFound)`,
-    )
-  }
-  const securityGroups = vpc.strings('securityGroups') ?? []
-  if (securityGroups.length > 5) throw invalidParameter('securityGroups can have at most 5 items.')
-  const badGroups = securityGroups.filter((g) => !state.securityGroups.has(g))
-  if (badGroups.length > 0) {
-    throw invalidParameter(
-      `Error retrieving security group information for [${badGroups.join(', ')}]: The security group '${badGroups[0]}' does not exist (ErrorCode: InvalidGroup.NotFound)`,
-    )
-  }
-  const assign = vpc.string('assignPublicIp') ?? 'DISABLED'
-  if (assign !== 'ENABLED' && assign !== 'DISABLED') {
-    throw invalidParameter(`assignPublicIp must be ENABLED or DISABLED, got '${assign}'.`)
-  }
-  return { subnets, securityGroups, assignPublicIp: assign === 'ENABLED' }
-}
-
-function readOverrides(body: Body, td: TaskDefinitionRecord): ContainerOverride[] {
-  const items = body.object('overrides')?.objects('containerOverrides') ?? []
-  return items.map((o) => {
-    const name = o.string('name') ?? ''
-    if (!td.containers.some((c) => c.name === name)) {
-      throw invalidParameter(
-        `Override for container named ${name} is not a container in the TaskDefinition.`,
-      )
-    }
-    const environment = o.objects('environment')?.map((e) => ({
-      name: e.string('name') ?? '',
-      value: e.string('value') ?? '',
-    }))
-    return { name, environment, command: o.strings('command'), raw: o.raw }
-  })
-}
-
-function taskTags(body: Body, td: TaskDefinitionRecord, cluster: ClusterRecord): Tag[] {
-  let tags: Tag[] = []
-  const propagate = body.string('propagateTags') ?? 'NONE'
-  if (propagate === 'SERVICE') {
-    throw invalidParameter('The propagateTags value SERVICE is only valid for services.')
-  }
-  if (propagate === 'TASK_DEFINITION') tags = mergeTags(tags, td.tags)
-  tags = mergeTags(tags, readTags(body.objects('tags')))
-  if (body.boolean('enableECSManagedTags')) {
-    tags = mergeTags(tags, [{ key: 'aws:ecs:clusterName', value: cluster.name }])
-  }
-  return tags
-}
-
 interface NewTask {
   cluster: ClusterRecord
   td: TaskDefinitionRecord
@@ -375,95 +265,6 @@ function mergeEnvironment(base: KeyValue[], extra: KeyValue[]): KeyValue[] {
     else out[at] = { ...e }
   }
   return out
-}
-
-/** The Task shape of RunTask, DescribeTasks and StopTask. */
-export function renderTask(t: TaskRecord, includeTags: boolean): Record<string, unknown> {
-  return prune({
-    attachments: [renderAttachment(t)],
-    attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
-    availabilityZone: `${t.clusterArn.split(':')[3]}a`,
-    capacityProviderName: t.capacityProviderName,
-    clusterArn: t.clusterArn,
-    connectivity: t.connectivityAt === undefined ? undefined : 'CONNECTED',
-    connectivityAt: epochSeconds(t.connectivityAt),
-    containers: t.containers.map((c) => renderContainer(t, c)),
-    cpu: t.cpu,
-    createdAt: epochSeconds(t.createdAt),
-    desiredStatus: t.desiredStatus,
-    enableExecuteCommand: t.enableExecuteCommand,
-    ephemeralStorage: { sizeInGiB: 20 },
-    executionStoppedAt: epochSeconds(t.executionStoppedAt),
-    fargateEphemeralStorage: { sizeInGiB: 20 },
-    group: t.group,
-    healthStatus: taskHealth(t),
-    lastStatus: t.lastStatus,
-    launchType: t.launchType,
-    memory: t.memory,
-    overrides: t.overrides,
-    platformFamily: 'Linux',
-    platformVersion: '1.4.0',
-    pullStartedAt: epochSeconds(t.pullStartedAt),
-    pullStoppedAt: epochSeconds(t.pullStoppedAt),
-    startedAt: epochSeconds(t.startedAt),
-    startedBy: t.startedBy,
-    stopCode: t.stopCode,
-    stoppedAt: epochSeconds(t.stoppedAt),
-    stoppedReason: t.stoppedReason,
-    stoppingAt: epochSeconds(t.stoppingAt),
-    // Without include: ['TAGS'], ECS answers with an empty list, not the task's tags.
-    tags: includeTags ? t.tags : [],
-    taskArn: t.taskArn,
-    taskDefinitionArn: t.taskDefinitionArn,
-    version: t.version,
-  })
-}
-
-/** UNHEALTHY if an essential container is; HEALTHY once every one with a check is healthy. */
-function taskHealth(t: TaskRecord): string {
-  const checked = t.containers.filter((c) => c.essential && c.healthCheck !== undefined)
-  if (checked.some((c) => c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY'
-  if (checked.length > 0 && checked.every((c) => c.healthStatus === 'HEALTHY')) return 'HEALTHY'
-  return 'UNKNOWN'
-}
-
-function renderAttachment(t: TaskRecord): Record<string, unknown> {
-  // ECS fills in the interface's id and address only once it is attached.
-  const details = [{ name: 'subnetId', value: t.eni.subnetId }]
-  if (t.eni.status !== 'PRECREATED') {
-    details.push(
-      { name: 'networkInterfaceId', value: t.eni.id },
-      { name: 'macAddress', value: t.eni.macAddress },
-      { name: 'privateIPv4Address', value: '127.0.0.1' },
-    )
-  }
-  return { id: t.eni.attachmentId, type: 'ElasticNetworkInterface', status: t.eni.status, details }
-}
-
-function renderContainer(t: TaskRecord, c: ContainerRecord): Record<string, unknown> {
-  return prune({
-    containerArn: c.containerArn,
-    taskArn: t.taskArn,
-    name: c.name,
-    image: c.image,
-    runtimeId: c.runtimeId,
-    lastStatus: c.lastStatus,
-    exitCode: c.exitCode,
-    reason: c.reason,
-    networkBindings: [],
-    networkInterfaces:
-      t.eni.status === 'PRECREATED'
-        ? []
-        : [{ attachmentId: t.eni.attachmentId, privateIpv4Address: '127.0.0.1' }],
-    healthStatus: c.healthStatus,
-    cpu: '0',
-    memory: c.memory === undefined ? undefined : String(c.memory),
-  })
-}
-
-function prune(o: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
-  return o
 }
 
 function pageToken(offset: number): string {
