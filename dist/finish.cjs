@@ -12576,7 +12576,7 @@ async function waitUntilReady(opts) {
     opts.onProbe?.(seen, attempt);
     const ms = clock.now() - started;
     if (seen.ready) return { outcome: "ready", probe: seen, ms, attempts: attempt };
-    if (opts.containerState && !state?.running) {
+    if (opts.containerState && !state?.running && state?.status !== "created") {
       return { outcome: "exited", state, last, ms };
     }
     if (ms >= opts.timeoutMs) return { outcome: "timeout", last, ms, attempts: attempt };
@@ -12585,6 +12585,12 @@ async function waitUntilReady(opts) {
     await clock.sleep(Math.min(delay, Math.max(1, opts.timeoutMs - ms)));
   }
 }
+
+// src/docker/engine.ts
+var import_node_fs = require("node:fs");
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+var import_dockerode = __toESM(require_docker(), 1);
 
 // src/docker/logs.ts
 function demuxLogs(raw) {
@@ -12605,6 +12611,201 @@ function demuxLogs(raw) {
 function lastLines(text, count) {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
   return lines.slice(-count);
+}
+
+// src/docker/engine.ts
+function resolveDockerEndpoint(env = process.env) {
+  const host = env.DOCKER_HOST ?? "";
+  if (host === "") return { url: "unix:///var/run/docker.sock", socketPath: "/var/run/docker.sock" };
+  if (host.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length) || "/var/run/docker.sock";
+    return { url: `unix://${socketPath}`, socketPath };
+  }
+  if (host.startsWith("tcp://") || host.startsWith("http://") || host.startsWith("https://")) {
+    return { url: host };
+  }
+  throw new ActionError(
+    `DOCKER_HOST '${host}' is not supported; use unix:// or tcp:// (for a remote engine over SSH, forward its socket first: ssh -L /tmp/docker.sock:/var/run/docker.sock HOST).`
+  );
+}
+function createDockerEngine(env = process.env) {
+  return new DockerodeEngine(resolveDockerEndpoint(env), env);
+}
+function dockerodeOf(engine) {
+  return engine instanceof DockerodeEngine ? engine.docker : void 0;
+}
+function clientOptions(endpoint2, env) {
+  if (endpoint2.socketPath) return { socketPath: endpoint2.socketPath };
+  const url = new URL(endpoint2.url.replace(/^tcp:/, "http:"));
+  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376" || url.protocol === "https:";
+  const certs = env.DOCKER_CERT_PATH;
+  return {
+    host: url.hostname,
+    port: Number(url.port || (tls ? 2376 : 2375)),
+    protocol: tls ? "https" : "http",
+    ...tls && certs ? {
+      ca: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "ca.pem")),
+      cert: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "cert.pem")),
+      key: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "key.pem"))
+    } : {}
+  };
+}
+var DockerodeEngine = class {
+  constructor(endpoint2, env) {
+    this.endpoint = endpoint2;
+    this.docker = new import_dockerode.default(clientOptions(endpoint2, env));
+  }
+  endpoint;
+  docker;
+  async ping() {
+    try {
+      await this.docker.ping();
+    } catch (error2) {
+      throw new ActionError(
+        `Cannot reach the Docker engine at ${this.endpoint.url}: ${errorMessage(error2)}. Start Docker on the runner, or set DOCKER_HOST to an engine that is running.`
+      );
+    }
+  }
+  async inspectImage(ref) {
+    try {
+      const info2 = await this.docker.getImage(ref).inspect();
+      return { id: info2.Id, digest: info2.RepoDigests?.[0], sizeBytes: info2.Size };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async pullImage(ref, onProgress) {
+    const authconfig = registryAuth(ref);
+    const stream = await this.docker.pull(ref, authconfig ? { authconfig } : {});
+    await new Promise((resolve, reject) => {
+      let streamError;
+      this.docker.modem.followProgress(
+        stream,
+        (error2) => {
+          if (error2) reject(error2);
+          else if (streamError) reject(new Error(streamError));
+          else resolve();
+        },
+        (event) => {
+          if (event.error) streamError = event.error;
+          else onProgress(toProgress(event));
+        }
+      );
+    });
+  }
+  async createContainer(spec) {
+    const exposed = {};
+    const bindings = {};
+    for (const { container: container2, host, hostIp } of spec.ports) {
+      exposed[`${container2}/tcp`] = {};
+      bindings[`${container2}/tcp`] = [{ HostIp: hostIp ?? "127.0.0.1", HostPort: String(host) }];
+    }
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      Labels: spec.labels,
+      ...spec.cmd ? { Cmd: spec.cmd } : {},
+      ExposedPorts: spec.network === "bridge" ? exposed : {},
+      HostConfig: {
+        NetworkMode: spec.network === "host" ? "host" : "bridge",
+        PortBindings: spec.network === "bridge" ? bindings : {},
+        Binds: spec.binds,
+        AutoRemove: spec.autoRemove ?? false,
+        // An init process forwards SIGTERM, so images whose PID 1 ignores it still stop fast.
+        Init: true
+      }
+    });
+    return container.id;
+  }
+  async startContainer(id) {
+    await this.docker.getContainer(id).start();
+  }
+  async inspectContainer(id) {
+    try {
+      const info2 = await this.docker.getContainer(id).inspect();
+      return {
+        id: info2.Id,
+        name: info2.Name.replace(/^\//, ""),
+        running: info2.State.Running,
+        status: info2.State.Status,
+        exitCode: info2.State.ExitCode,
+        oomKilled: info2.State.OOMKilled,
+        error: info2.State.Error,
+        labels: info2.Config.Labels ?? {}
+      };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async containerLogs(id, tail2) {
+    const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tail2, follow: false });
+    return demuxLogs(raw);
+  }
+  async stopContainer(id, timeoutSeconds) {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status !== 304 && status !== 404) throw error2;
+    }
+  }
+  async removeContainer(id) {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(errorMessage(error2))) return;
+      throw error2;
+    }
+  }
+  async listContainers(labels) {
+    const label = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    const found = await this.docker.listContainers({ all: true, filters: { label } });
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      image: c.Image,
+      state: c.State,
+      labels: c.Labels ?? {}
+    }));
+  }
+};
+function toProgress(event) {
+  return {
+    status: event.status ?? "",
+    ...event.id ? { layer: event.id } : {},
+    ...event.progressDetail?.current !== void 0 ? { current: event.progressDetail.current } : {},
+    ...event.progressDetail?.total !== void 0 ? { total: event.progressDetail.total } : {}
+  };
+}
+function statusOf(error2) {
+  const status = error2?.statusCode;
+  return typeof status === "number" ? status : void 0;
+}
+function registryOf(ref) {
+  const first = ref.split("/")[0] ?? "";
+  const isHost = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  return isHost ? first : "docker.io";
+}
+function registryAuth(ref) {
+  const registry = registryOf(ref);
+  const dir = process.env.DOCKER_CONFIG ?? (0, import_node_path.join)((0, import_node_os.homedir)(), ".docker");
+  let config;
+  try {
+    config = JSON.parse((0, import_node_fs.readFileSync)((0, import_node_path.join)(dir, "config.json"), "utf8"));
+  } catch {
+    return void 0;
+  }
+  const keys = registry === "docker.io" ? ["https://index.docker.io/v1/", "docker.io"] : [registry, `https://${registry}`];
+  for (const key of keys) {
+    const auth2 = config.auths?.[key]?.auth;
+    if (auth2) return { auth: auth2, serveraddress: key };
+  }
+  return void 0;
 }
 
 // src/engines.ts
@@ -12737,12 +12938,59 @@ var DockerHostProvider = class {
   }
   opts;
   kind = "docker";
+  /**
+   * Starts the preview's container under a name derived from its key. The engine refuses a
+   * second container of that name, so when two runs launch the same preview at once, one wins
+   * and the other adopts its instance.
+   */
   async launch(spec) {
     const { docker } = this.opts;
     await this.opts.ensureImage(spec.image);
-    const port = await this.pickPort();
+    const name = instanceName(spec.key);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const port = await this.pickPort();
+      let id;
+      try {
+        id = await docker.createContainer(this.containerSpec(spec, name, port));
+      } catch (error2) {
+        if (statusOf(error2) !== 409) throw error2;
+        const adopted = (await this.list(spec.key)).find(
+          (i) => i.status === "running" || i.status === "starting"
+        );
+        if (adopted) {
+          info(
+            `Another run launched ${name} (${adopted.id.slice(0, 12)}) at the same time; using it.`
+          );
+          return adopted;
+        }
+        continue;
+      }
+      if (await this.portClaimedByAnother(id, port)) {
+        await docker.removeContainer(id);
+        continue;
+      }
+      try {
+        await this.startReaper(id, spec.key, spec.expiresAt);
+        await docker.startContainer(id);
+      } catch (error2) {
+        await this.destroyById(id).catch(() => void 0);
+        throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error2)}`);
+      }
+      info(
+        `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`
+      );
+      const labels = this.containerSpec(spec, name, port).labels;
+      return this.instanceOf(
+        { id, name, image: spec.image, state: "running", labels },
+        /* @__PURE__ */ new Map([[id, spec.expiresAt]])
+      );
+    }
+    throw new ActionError(
+      `Could not claim a port in 'port-range' ${this.opts.portRange.from}-${this.opts.portRange.to} after 5 tries while other previews were starting; run preview again or widen 'port-range'.`
+    );
+  }
+  containerSpec(spec, name, port) {
     const values = this.templateValues(spec.key, port);
-    const name = `ephemera-${values.name}-${(0, import_node_crypto.randomBytes)(3).toString("hex")}`;
     const labels = {
       ...Object.fromEntries(
         Object.entries(this.opts.labelTemplates).map(([k, v]) => [k, fillTemplate(v, values)])
@@ -12757,10 +13005,11 @@ var DockerHostProvider = class {
       [PORT_LABEL]: String(port)
     };
     const env = { ...spec.configuration };
-    if (this.opts.network === "host" && spec.engine.listenEnv)
+    if (this.opts.network === "host" && spec.engine.listenEnv) {
       Object.assign(env, spec.engine.listenEnv(port));
+    }
     if (spec.authToken !== "" && spec.engine.tokenEnv) env[spec.engine.tokenEnv] = spec.authToken;
-    const id = await docker.createContainer({
+    return {
       name,
       image: spec.image,
       env,
@@ -12769,20 +13018,20 @@ var DockerHostProvider = class {
       // Previews are for people on other machines, so a published port listens on all addresses.
       ports: this.opts.network === "bridge" ? [{ container: spec.engine.containerPort, host: port, hostIp: "0.0.0.0" }] : [],
       binds: []
+    };
+  }
+  /**
+   * Whether another preview holds `port`: one that is running, or one just created whose id
+   * sorts first. Two launches that picked the same port both see the other and agree.
+   */
+  async portClaimedByAnother(id, port) {
+    const holders = await this.opts.docker.listContainers({
+      [LABELS.tool]: TOOL,
+      [LABELS.role]: ROLE_PREVIEW,
+      [PORT_LABEL]: String(port)
     });
-    try {
-      await this.startReaper(id, spec.key, spec.expiresAt);
-      await docker.startContainer(id);
-    } catch (error2) {
-      await this.destroyById(id).catch(() => void 0);
-      throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error2)}`);
-    }
-    info(
-      `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`
-    );
-    return this.instanceOf(
-      { id, name, image: spec.image, state: "running", labels },
-      /* @__PURE__ */ new Map([[id, spec.expiresAt]])
+    return holders.some(
+      (c) => c.id !== id && (c.state === "running" || c.state === "created" && c.id < id)
     );
   }
   async waitUntilReady(instance, timeoutMs) {
@@ -12927,12 +13176,17 @@ var DockerHostProvider = class {
       runId: c.labels[LABELS.runId] ?? "",
       expiresAt: expiries.get(c.id) ?? new Date(c.labels[LABELS.expiresAt] ?? 0),
       configHash: c.labels[LABELS.configHash] ?? "",
-      status: statusOf(c.state),
+      status: instanceStatus(c.state),
       url: fillTemplate(this.opts.urlTemplate, values),
       endpoint: `http://${this.opts.host}:${port}`
     };
   }
 };
+function instanceName(key) {
+  const repo = slug(key.repository.split("/")[1] ?? key.repository, 30);
+  const owner = (0, import_node_crypto.createHash)("sha256").update(key.repository).digest("hex").slice(0, 6);
+  return `ephemera-${repo}-pr${key.pr}-${slug(key.name, 20)}-${owner}`;
+}
 function keyLabels(key) {
   return {
     [LABELS.tool]: TOOL,
@@ -12951,7 +13205,7 @@ function keyOf(labels) {
 function engineName(label) {
   return ENGINE_NAMES.includes(label ?? "") ? label : "localstack";
 }
-function statusOf(state) {
+function instanceStatus(state) {
   if (state === "running") return "running";
   if (state === "created" || state === "restarting") return "starting";
   if (state === "removing" || state === "paused") return "stopping";
@@ -13208,202 +13462,6 @@ function readWholeNumber(name, min, max, unit) {
 }
 function splitLines(raw) {
   return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-}
-
-// src/docker/engine.ts
-var import_node_fs = require("node:fs");
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
-var import_dockerode = __toESM(require_docker(), 1);
-function resolveDockerEndpoint(env = process.env) {
-  const host = env.DOCKER_HOST ?? "";
-  if (host === "") return { url: "unix:///var/run/docker.sock", socketPath: "/var/run/docker.sock" };
-  if (host.startsWith("unix://")) {
-    const socketPath = host.slice("unix://".length) || "/var/run/docker.sock";
-    return { url: `unix://${socketPath}`, socketPath };
-  }
-  if (host.startsWith("tcp://") || host.startsWith("http://") || host.startsWith("https://")) {
-    return { url: host };
-  }
-  throw new ActionError(
-    `DOCKER_HOST '${host}' is not supported; use unix:// or tcp:// (for a remote engine over SSH, forward its socket first: ssh -L /tmp/docker.sock:/var/run/docker.sock HOST).`
-  );
-}
-function createDockerEngine(env = process.env) {
-  return new DockerodeEngine(resolveDockerEndpoint(env), env);
-}
-function dockerodeOf(engine) {
-  return engine instanceof DockerodeEngine ? engine.docker : void 0;
-}
-function clientOptions(endpoint2, env) {
-  if (endpoint2.socketPath) return { socketPath: endpoint2.socketPath };
-  const url = new URL(endpoint2.url.replace(/^tcp:/, "http:"));
-  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376" || url.protocol === "https:";
-  const certs = env.DOCKER_CERT_PATH;
-  return {
-    host: url.hostname,
-    port: Number(url.port || (tls ? 2376 : 2375)),
-    protocol: tls ? "https" : "http",
-    ...tls && certs ? {
-      ca: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "ca.pem")),
-      cert: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "cert.pem")),
-      key: (0, import_node_fs.readFileSync)((0, import_node_path.join)(certs, "key.pem"))
-    } : {}
-  };
-}
-var DockerodeEngine = class {
-  constructor(endpoint2, env) {
-    this.endpoint = endpoint2;
-    this.docker = new import_dockerode.default(clientOptions(endpoint2, env));
-  }
-  endpoint;
-  docker;
-  async ping() {
-    try {
-      await this.docker.ping();
-    } catch (error2) {
-      throw new ActionError(
-        `Cannot reach the Docker engine at ${this.endpoint.url}: ${errorMessage(error2)}. Start Docker on the runner, or set DOCKER_HOST to an engine that is running.`
-      );
-    }
-  }
-  async inspectImage(ref) {
-    try {
-      const info2 = await this.docker.getImage(ref).inspect();
-      return { id: info2.Id, digest: info2.RepoDigests?.[0], sizeBytes: info2.Size };
-    } catch (error2) {
-      if (statusOf2(error2) === 404) return void 0;
-      throw error2;
-    }
-  }
-  async pullImage(ref, onProgress) {
-    const authconfig = registryAuth(ref);
-    const stream = await this.docker.pull(ref, authconfig ? { authconfig } : {});
-    await new Promise((resolve, reject) => {
-      let streamError;
-      this.docker.modem.followProgress(
-        stream,
-        (error2) => {
-          if (error2) reject(error2);
-          else if (streamError) reject(new Error(streamError));
-          else resolve();
-        },
-        (event) => {
-          if (event.error) streamError = event.error;
-          else onProgress(toProgress(event));
-        }
-      );
-    });
-  }
-  async createContainer(spec) {
-    const exposed = {};
-    const bindings = {};
-    for (const { container: container2, host, hostIp } of spec.ports) {
-      exposed[`${container2}/tcp`] = {};
-      bindings[`${container2}/tcp`] = [{ HostIp: hostIp ?? "127.0.0.1", HostPort: String(host) }];
-    }
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-      Labels: spec.labels,
-      ...spec.cmd ? { Cmd: spec.cmd } : {},
-      ExposedPorts: spec.network === "bridge" ? exposed : {},
-      HostConfig: {
-        NetworkMode: spec.network === "host" ? "host" : "bridge",
-        PortBindings: spec.network === "bridge" ? bindings : {},
-        Binds: spec.binds,
-        AutoRemove: spec.autoRemove ?? false,
-        // An init process forwards SIGTERM, so images whose PID 1 ignores it still stop fast.
-        Init: true
-      }
-    });
-    return container.id;
-  }
-  async startContainer(id) {
-    await this.docker.getContainer(id).start();
-  }
-  async inspectContainer(id) {
-    try {
-      const info2 = await this.docker.getContainer(id).inspect();
-      return {
-        id: info2.Id,
-        name: info2.Name.replace(/^\//, ""),
-        running: info2.State.Running,
-        status: info2.State.Status,
-        exitCode: info2.State.ExitCode,
-        oomKilled: info2.State.OOMKilled,
-        error: info2.State.Error,
-        labels: info2.Config.Labels ?? {}
-      };
-    } catch (error2) {
-      if (statusOf2(error2) === 404) return void 0;
-      throw error2;
-    }
-  }
-  async containerLogs(id, tail2) {
-    const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tail2, follow: false });
-    return demuxLogs(raw);
-  }
-  async stopContainer(id, timeoutSeconds) {
-    try {
-      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
-    } catch (error2) {
-      const status = statusOf2(error2);
-      if (status !== 304 && status !== 404) throw error2;
-    }
-  }
-  async removeContainer(id) {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (error2) {
-      if (statusOf2(error2) !== 404) throw error2;
-    }
-  }
-  async listContainers(labels) {
-    const label = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
-    const found = await this.docker.listContainers({ all: true, filters: { label } });
-    return found.map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? "").replace(/^\//, ""),
-      image: c.Image,
-      state: c.State,
-      labels: c.Labels ?? {}
-    }));
-  }
-};
-function toProgress(event) {
-  return {
-    status: event.status ?? "",
-    ...event.id ? { layer: event.id } : {},
-    ...event.progressDetail?.current !== void 0 ? { current: event.progressDetail.current } : {},
-    ...event.progressDetail?.total !== void 0 ? { total: event.progressDetail.total } : {}
-  };
-}
-function statusOf2(error2) {
-  const status = error2?.statusCode;
-  return typeof status === "number" ? status : void 0;
-}
-function registryOf(ref) {
-  const first = ref.split("/")[0] ?? "";
-  const isHost = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  return isHost ? first : "docker.io";
-}
-function registryAuth(ref) {
-  const registry = registryOf(ref);
-  const dir = process.env.DOCKER_CONFIG ?? (0, import_node_path.join)((0, import_node_os.homedir)(), ".docker");
-  let config;
-  try {
-    config = JSON.parse((0, import_node_fs.readFileSync)((0, import_node_path.join)(dir, "config.json"), "utf8"));
-  } catch {
-    return void 0;
-  }
-  const keys = registry === "docker.io" ? ["https://index.docker.io/v1/", "docker.io"] : [registry, `https://${registry}`];
-  for (const key of keys) {
-    const auth2 = config.auths?.[key]?.auth;
-    if (auth2) return { auth: auth2, serveraddress: key };
-  }
-  return void 0;
 }
 
 // src/inputs/preview.ts

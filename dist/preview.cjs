@@ -12624,7 +12624,10 @@ var DockerodeEngine = class {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error2) {
-      if (statusOf(error2) !== 404) throw error2;
+      const status = statusOf(error2);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(errorMessage(error2))) return;
+      throw error2;
     }
   }
   async listContainers(labels) {
@@ -13439,7 +13442,7 @@ async function waitUntilReady(opts) {
     opts.onProbe?.(seen, attempt);
     const ms = clock.now() - started;
     if (seen.ready) return { outcome: "ready", probe: seen, ms, attempts: attempt };
-    if (opts.containerState && !state?.running) {
+    if (opts.containerState && !state?.running && state?.status !== "created") {
       return { outcome: "exited", state, last, ms };
     }
     if (ms >= opts.timeoutMs) return { outcome: "timeout", last, ms, attempts: attempt };
@@ -13492,12 +13495,59 @@ var DockerHostProvider = class {
   }
   opts;
   kind = "docker";
+  /**
+   * Starts the preview's container under a name derived from its key. The engine refuses a
+   * second container of that name, so when two runs launch the same preview at once, one wins
+   * and the other adopts its instance.
+   */
   async launch(spec) {
     const { docker } = this.opts;
     await this.opts.ensureImage(spec.image);
-    const port = await this.pickPort();
+    const name = instanceName(spec.key);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const port = await this.pickPort();
+      let id;
+      try {
+        id = await docker.createContainer(this.containerSpec(spec, name, port));
+      } catch (error2) {
+        if (statusOf(error2) !== 409) throw error2;
+        const adopted = (await this.list(spec.key)).find(
+          (i) => i.status === "running" || i.status === "starting"
+        );
+        if (adopted) {
+          info(
+            `Another run launched ${name} (${adopted.id.slice(0, 12)}) at the same time; using it.`
+          );
+          return adopted;
+        }
+        continue;
+      }
+      if (await this.portClaimedByAnother(id, port)) {
+        await docker.removeContainer(id);
+        continue;
+      }
+      try {
+        await this.startReaper(id, spec.key, spec.expiresAt);
+        await docker.startContainer(id);
+      } catch (error2) {
+        await this.destroyById(id).catch(() => void 0);
+        throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error2)}`);
+      }
+      info(
+        `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`
+      );
+      const labels = this.containerSpec(spec, name, port).labels;
+      return this.instanceOf(
+        { id, name, image: spec.image, state: "running", labels },
+        /* @__PURE__ */ new Map([[id, spec.expiresAt]])
+      );
+    }
+    throw new ActionError(
+      `Could not claim a port in 'port-range' ${this.opts.portRange.from}-${this.opts.portRange.to} after 5 tries while other previews were starting; run preview again or widen 'port-range'.`
+    );
+  }
+  containerSpec(spec, name, port) {
     const values = this.templateValues(spec.key, port);
-    const name = `ephemera-${values.name}-${(0, import_node_crypto.randomBytes)(3).toString("hex")}`;
     const labels = {
       ...Object.fromEntries(
         Object.entries(this.opts.labelTemplates).map(([k, v]) => [k, fillTemplate(v, values)])
@@ -13512,10 +13562,11 @@ var DockerHostProvider = class {
       [PORT_LABEL]: String(port)
     };
     const env = { ...spec.configuration };
-    if (this.opts.network === "host" && spec.engine.listenEnv)
+    if (this.opts.network === "host" && spec.engine.listenEnv) {
       Object.assign(env, spec.engine.listenEnv(port));
+    }
     if (spec.authToken !== "" && spec.engine.tokenEnv) env[spec.engine.tokenEnv] = spec.authToken;
-    const id = await docker.createContainer({
+    return {
       name,
       image: spec.image,
       env,
@@ -13524,20 +13575,20 @@ var DockerHostProvider = class {
       // Previews are for people on other machines, so a published port listens on all addresses.
       ports: this.opts.network === "bridge" ? [{ container: spec.engine.containerPort, host: port, hostIp: "0.0.0.0" }] : [],
       binds: []
+    };
+  }
+  /**
+   * Whether another preview holds `port`: one that is running, or one just created whose id
+   * sorts first. Two launches that picked the same port both see the other and agree.
+   */
+  async portClaimedByAnother(id, port) {
+    const holders = await this.opts.docker.listContainers({
+      [LABELS.tool]: TOOL,
+      [LABELS.role]: ROLE_PREVIEW,
+      [PORT_LABEL]: String(port)
     });
-    try {
-      await this.startReaper(id, spec.key, spec.expiresAt);
-      await docker.startContainer(id);
-    } catch (error2) {
-      await this.destroyById(id).catch(() => void 0);
-      throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error2)}`);
-    }
-    info(
-      `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`
-    );
-    return this.instanceOf(
-      { id, name, image: spec.image, state: "running", labels },
-      /* @__PURE__ */ new Map([[id, spec.expiresAt]])
+    return holders.some(
+      (c) => c.id !== id && (c.state === "running" || c.state === "created" && c.id < id)
     );
   }
   async waitUntilReady(instance, timeoutMs) {
@@ -13682,12 +13733,17 @@ var DockerHostProvider = class {
       runId: c.labels[LABELS.runId] ?? "",
       expiresAt: expiries.get(c.id) ?? new Date(c.labels[LABELS.expiresAt] ?? 0),
       configHash: c.labels[LABELS.configHash] ?? "",
-      status: statusOf2(c.state),
+      status: instanceStatus(c.state),
       url: fillTemplate(this.opts.urlTemplate, values),
       endpoint: `http://${this.opts.host}:${port}`
     };
   }
 };
+function instanceName(key) {
+  const repo = slug(key.repository.split("/")[1] ?? key.repository, 30);
+  const owner = (0, import_node_crypto.createHash)("sha256").update(key.repository).digest("hex").slice(0, 6);
+  return `ephemera-${repo}-pr${key.pr}-${slug(key.name, 20)}-${owner}`;
+}
 function keyLabels(key) {
   return {
     [LABELS.tool]: TOOL,
@@ -13706,7 +13762,7 @@ function keyOf(labels) {
 function engineName(label) {
   return ENGINE_NAMES.includes(label ?? "") ? label : "localstack";
 }
-function statusOf2(state) {
+function instanceStatus(state) {
   if (state === "running") return "running";
   if (state === "created" || state === "restarting") return "starting";
   if (state === "removing" || state === "paused") return "stopping";
@@ -13882,7 +13938,7 @@ async function runPreview(inputs, deps) {
     const spec = previewSpec(inputs, key, sha, deps.env, expiresAt);
     const { instance, reused } = await group(
       `Preparing preview ${describeKey(key)}`,
-      () => launchOrReuse(deps.provider, spec)
+      () => launchOrReuse(deps.provider, spec, inputs.waitTimeoutSeconds * 1e3)
     );
     const ready = await group(
       `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
@@ -13949,10 +14005,12 @@ ${deployed.tail.split("\n").slice(-15).join("\n")}`
     throw error2;
   }
 }
-async function launchOrReuse(provider, spec) {
+async function launchOrReuse(provider, spec, waitMs) {
   const existing = (await provider.list(spec.key)).filter((i) => i.status !== "stopped");
-  const match = existing.find((i) => i.configHash === spec.configHash && i.status === "running");
-  if (match && await provider.isHealthy(match)) {
+  const match = existing.find(
+    (i) => i.configHash === spec.configHash && (i.status === "running" || i.status === "starting")
+  );
+  if (match && (await provider.isHealthy(match) || (await provider.waitUntilReady(match, waitMs)).ready)) {
     info(
       `Reusing instance ${match.id.slice(0, 12)}: same engine, image and configuration, and healthy.`
     );
@@ -13967,12 +14025,7 @@ async function launchOrReuse(provider, spec) {
     );
   }
   const launched = await provider.launch(spec);
-  const now = (await provider.list(spec.key)).filter((i) => i.status !== "stopped");
-  const keep = [...now].sort((a, b) => a.id.localeCompare(b.id))[0] ?? launched;
-  for (const other of now.filter((i) => i.id !== keep.id)) {
-    await provider.destroy(other, "an overlapping run launched one too");
-  }
-  return { instance: keep, reused: keep.id !== launched.id };
+  return { instance: launched, reused: launched.runId !== spec.runId };
 }
 function previewSpec(inputs, key, sha, env, expiresAt) {
   return {

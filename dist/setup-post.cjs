@@ -11239,7 +11239,10 @@ var DockerodeEngine = class {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      const status = statusOf(error);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(errorMessage(error))) return;
+      throw error;
     }
   }
   async listContainers(labels) {

@@ -11359,7 +11359,10 @@ var DockerodeEngine = class {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error2) {
-      if (statusOf(error2) !== 404) throw error2;
+      const status = statusOf(error2);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(errorMessage(error2))) return;
+      throw error2;
     }
   }
   async listContainers(labels) {
@@ -12049,7 +12052,7 @@ async function waitUntilReady(opts) {
     opts.onProbe?.(seen, attempt);
     const ms = clock.now() - started;
     if (seen.ready) return { outcome: "ready", probe: seen, ms, attempts: attempt };
-    if (opts.containerState && !state?.running) {
+    if (opts.containerState && !state?.running && state?.status !== "created") {
       return { outcome: "exited", state, last, ms };
     }
     if (ms >= opts.timeoutMs) return { outcome: "timeout", last, ms, attempts: attempt };

@@ -39,7 +39,8 @@ export async function waitUntilReady(opts: WaitOptions): Promise<WaitResult> {
     opts.onProbe?.(seen, attempt)
     const ms = clock.now() - started
     if (seen.ready) return { outcome: 'ready', probe: seen, ms, attempts: attempt }
-    if (opts.containerState && !state?.running) {
+    // 'created': another run has made the container and is about to start it.
+    if (opts.containerState && !state?.running && state?.status !== 'created') {
       return { outcome: 'exited', state, last, ms }
     }
     if (ms >= opts.timeoutMs) return { outcome: 'timeout', last, ms, attempts: attempt }

@@ -244,7 +244,11 @@ class DockerodeEngine implements DockerEngine {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true })
     } catch (error) {
-      if (statusOf(error) !== 404) throw error
+      // 404: gone already. 409 "already in progress": another client is removing it.
+      const status = statusOf(error)
+      if (status === 404) return
+      if (status === 409 && /already in progress/i.test(errorMessage(error))) return
+      throw error
     }
   }
 

@@ -74,7 +74,7 @@ export async function runPreview(
   try {
     const spec = previewSpec(inputs, key, sha, deps.env, expiresAt)
     const { instance, reused } = await core.group(`Preparing preview ${describeKey(key)}`, () =>
-      launchOrReuse(deps.provider, spec),
+      launchOrReuse(deps.provider, spec, inputs.waitTimeoutSeconds * 1000),
     )
     const ready = await core.group(
       `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
@@ -148,16 +148,24 @@ export async function runPreview(
 
 /**
  * Reuses the PR's instance when it is healthy and runs the same engine, image and
- * configuration (its expiry moves out); otherwise replaces it. When overlapping runs both
- * launched, all but the first instance (by id) are removed, so one PR keeps one instance.
+ * configuration (its expiry moves out); otherwise replaces it. Overlapping runs end up on one
+ * instance: the provider lets one launch win and hands the other the winner's instance.
  */
 async function launchOrReuse(
   provider: PreviewProvider,
   spec: PreviewSpec,
+  waitMs: number,
 ): Promise<{ instance: PreviewInstance; reused: boolean }> {
   const existing = (await provider.list(spec.key)).filter((i) => i.status !== 'stopped')
-  const match = existing.find((i) => i.configHash === spec.configHash && i.status === 'running')
-  if (match && (await provider.isHealthy(match))) {
+  const match = existing.find(
+    (i) => i.configHash === spec.configHash && (i.status === 'running' || i.status === 'starting'),
+  )
+  // An instance that is not healthy yet may be one an overlapping run is starting: give it the
+  // time a new one would get before replacing it.
+  if (
+    match &&
+    ((await provider.isHealthy(match)) || (await provider.waitUntilReady(match, waitMs)).ready)
+  ) {
     core.info(
       `Reusing instance ${match.id.slice(0, 12)}: same engine, image and configuration, and healthy.`,
     )
@@ -174,12 +182,7 @@ async function launchOrReuse(
     )
   }
   const launched = await provider.launch(spec)
-  const now = (await provider.list(spec.key)).filter((i) => i.status !== 'stopped')
-  const keep = [...now].sort((a, b) => a.id.localeCompare(b.id))[0] ?? launched
-  for (const other of now.filter((i) => i.id !== keep.id)) {
-    await provider.destroy(other, 'an overlapping run launched one too')
-  }
-  return { instance: keep, reused: keep.id !== launched.id }
+  return { instance: launched, reused: launched.runId !== spec.runId }
 }
 
 function previewSpec(

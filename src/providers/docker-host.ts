@@ -1,10 +1,15 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 import * as core from '@actions/core'
 import { LABELS, TOOL } from '../constants.js'
 import { describeServices, probeEmulator } from '../container/probe.js'
 import { waitUntilReady } from '../container/wait-ready.js'
-import type { ContainerSummary, DockerEngine } from '../docker/engine.js'
+import {
+  type ContainerSpec,
+  type ContainerSummary,
+  type DockerEngine,
+  statusOf,
+} from '../docker/engine.js'
 import { lastLines } from '../docker/logs.js'
 import { ENGINE_NAMES, ENGINES, type EngineName } from '../engines.js'
 import { ActionError, errorMessage } from '../util/errors.js'
@@ -48,12 +53,60 @@ export class DockerHostProvider implements PreviewProvider {
 
   constructor(private readonly opts: DockerHostOptions) {}
 
+  /**
+   * Starts the preview's container under a name derived from its key. The engine refuses a
+   * second container of that name, so when two runs launch the same preview at once, one wins
+   * and the other adopts its instance.
+   */
   async launch(spec: PreviewSpec): Promise<PreviewInstance> {
     const { docker } = this.opts
     await this.opts.ensureImage(spec.image)
-    const port = await this.pickPort()
+    const name = instanceName(spec.key)
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const port = await this.pickPort()
+      let id: string
+      try {
+        id = await docker.createContainer(this.containerSpec(spec, name, port))
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error
+        const adopted = (await this.list(spec.key)).find(
+          (i) => i.status === 'running' || i.status === 'starting',
+        )
+        if (adopted) {
+          core.info(
+            `Another run launched ${name} (${adopted.id.slice(0, 12)}) at the same time; using it.`,
+          )
+          return adopted
+        }
+        continue
+      }
+      if (await this.portClaimedByAnother(id, port)) {
+        await docker.removeContainer(id)
+        continue
+      }
+      try {
+        await this.startReaper(id, spec.key, spec.expiresAt)
+        await docker.startContainer(id)
+      } catch (error) {
+        await this.destroyById(id).catch(() => undefined)
+        throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error)}`)
+      }
+      core.info(
+        `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`,
+      )
+      const labels = this.containerSpec(spec, name, port).labels
+      return this.instanceOf(
+        { id, name, image: spec.image, state: 'running', labels },
+        new Map([[id, spec.expiresAt]]),
+      )
+    }
+    throw new ActionError(
+      `Could not claim a port in 'port-range' ${this.opts.portRange.from}-${this.opts.portRange.to} after 5 tries while other previews were starting; run preview again or widen 'port-range'.`,
+    )
+  }
+
+  private containerSpec(spec: PreviewSpec, name: string, port: number): ContainerSpec {
     const values = this.templateValues(spec.key, port)
-    const name = `ephemera-${values.name}-${randomBytes(3).toString('hex')}`
     const labels: Record<string, string> = {
       ...Object.fromEntries(
         Object.entries(this.opts.labelTemplates).map(([k, v]) => [k, fillTemplate(v, values)]),
@@ -68,10 +121,11 @@ export class DockerHostProvider implements PreviewProvider {
       [PORT_LABEL]: String(port),
     }
     const env: Record<string, string> = { ...spec.configuration }
-    if (this.opts.network === 'host' && spec.engine.listenEnv)
+    if (this.opts.network === 'host' && spec.engine.listenEnv) {
       Object.assign(env, spec.engine.listenEnv(port))
+    }
     if (spec.authToken !== '' && spec.engine.tokenEnv) env[spec.engine.tokenEnv] = spec.authToken
-    const id = await docker.createContainer({
+    return {
       name,
       image: spec.image,
       env,
@@ -83,20 +137,21 @@ export class DockerHostProvider implements PreviewProvider {
           ? [{ container: spec.engine.containerPort, host: port, hostIp: '0.0.0.0' }]
           : [],
       binds: [],
-    })
-    try {
-      await this.startReaper(id, spec.key, spec.expiresAt)
-      await docker.startContainer(id)
-    } catch (error) {
-      await this.destroyById(id).catch(() => undefined)
-      throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error)}`)
     }
-    core.info(
-      `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`,
-    )
-    return this.instanceOf(
-      { id, name, image: spec.image, state: 'running', labels },
-      new Map([[id, spec.expiresAt]]),
+  }
+
+  /**
+   * Whether another preview holds `port`: one that is running, or one just created whose id
+   * sorts first. Two launches that picked the same port both see the other and agree.
+   */
+  private async portClaimedByAnother(id: string, port: number): Promise<boolean> {
+    const holders = await this.opts.docker.listContainers({
+      [LABELS.tool]: TOOL,
+      [LABELS.role]: ROLE_PREVIEW,
+      [PORT_LABEL]: String(port),
+    })
+    return holders.some(
+      (c) => c.id !== id && (c.state === 'running' || (c.state === 'created' && c.id < id)),
     )
   }
 
@@ -265,11 +320,18 @@ export class DockerHostProvider implements PreviewProvider {
       runId: c.labels[LABELS.runId] ?? '',
       expiresAt: expiries.get(c.id) ?? new Date(c.labels[LABELS.expiresAt] ?? 0),
       configHash: c.labels[LABELS.configHash] ?? '',
-      status: statusOf(c.state),
+      status: instanceStatus(c.state),
       url: fillTemplate(this.opts.urlTemplate, values),
       endpoint: `http://${this.opts.host}:${port}`,
     }
   }
+}
+
+/** The container name of a preview: the same for every run, unique per repository, PR and name. */
+export function instanceName(key: PreviewKey): string {
+  const repo = slug(key.repository.split('/')[1] ?? key.repository, 30)
+  const owner = createHash('sha256').update(key.repository).digest('hex').slice(0, 6)
+  return `ephemera-${repo}-pr${key.pr}-${slug(key.name, 20)}-${owner}`
 }
 
 function keyLabels(key: PreviewKey): Record<string, string> {
@@ -295,7 +357,7 @@ function engineName(label: string | undefined): EngineName {
     : 'localstack'
 }
 
-function statusOf(state: string): InstanceStatus {
+function instanceStatus(state: string): InstanceStatus {
   if (state === 'running') return 'running'
   if (state === 'created' || state === 'restarting') return 'starting'
   if (state === 'removing' || state === 'paused') return 'stopping'
