@@ -31,6 +31,18 @@ export type PreviewOutcome =
   | { kind: 'ready'; instance: PreviewInstance; reused: boolean }
   | { kind: 'closed'; pr: number }
 
+/** What one preview run works on, once its PR is known. */
+interface PreviewRun {
+  inputs: PreviewInputs
+  deps: PreviewDeps
+  repo: RepoRef
+  pull: PullRequestRef
+  key: PreviewKey
+  sha: string
+  expiresAt: Date
+  report(r: Omit<PreviewReport, 'key' | 'sha' | 'runUrl'>): Promise<void>
+}
+
 /** Launches or reuses the PR's instance, waits until it is ready, deploys, and reports. */
 export async function runPreview(
   inputs: PreviewInputs,
@@ -53,97 +65,111 @@ export async function runPreview(
     core.notice(`Preview skipped: PR #${pull.number} is closed.`)
     return { kind: 'skipped', reason: `PR #${pull.number} is closed` }
   }
-  const clock = deps.clock ?? systemClock
-  const key: PreviewKey = {
-    repository: `${repo.owner}/${repo.repo}`,
-    pr: pull.number,
-    name: inputs.name,
-  }
+  const key = { repository: `${repo.owner}/${repo.repo}`, pr: pull.number, name: inputs.name }
   const sha = pull.headSha || deps.env.GITHUB_SHA || ''
   const runUrl = runLink(deps.env)
-  const expiresAt = new Date(clock.now() + inputs.lifetimeMinutes * 60_000)
-  const report = (r: Omit<PreviewReport, 'key' | 'sha' | 'runUrl'>) =>
-    deps.reporter.report({ key, sha, runUrl, ...r })
-
-  await report({ state: 'deploying', expiresAt })
+  const expiresAt = new Date((deps.clock ?? systemClock).now() + inputs.lifetimeMinutes * 60_000)
   let reported = false
-  const reportOnce = async (r: Omit<PreviewReport, 'key' | 'sha' | 'runUrl'>) => {
-    reported = true
-    await report(r)
+  const run: PreviewRun = {
+    inputs,
+    deps,
+    repo,
+    pull,
+    key,
+    sha,
+    expiresAt,
+    report: async (r) => {
+      reported = r.state !== 'deploying'
+      await deps.reporter.report({ key, sha, runUrl, ...r })
+    },
   }
+  await run.report({ state: 'deploying', expiresAt })
   try {
-    const spec = previewSpec(inputs, key, sha, deps.env, expiresAt)
-    const { instance, reused } = await core.group(`Preparing preview ${describeKey(key)}`, () =>
-      launchOrReuse(deps.provider, spec, inputs.waitTimeoutSeconds * 1000),
-    )
-    const ready = await core.group(
-      `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
-      () => deps.provider.waitUntilReady(instance, inputs.waitTimeoutSeconds * 1000),
-    )
-    if (!ready.ready) {
-      await reportOnce({
-        state: 'failed',
-        expiresAt,
-        message: `The instance did not get ready: ${ready.reason}`,
-        instanceLogs: ready.logs,
-      })
-      await deps.provider
-        .destroy(instance, 'it never got ready')
-        .catch((error: unknown) => core.warning(errorMessage(error)))
-      throw new ActionError(
-        `Preview instance did not get ready: ${ready.reason}. Raise 'wait-timeout' if it is just slow. Last log lines:\n${ready.logs.split('\n').slice(-10).join('\n')}`,
-      )
-    }
-    core.info(
-      `Instance ${instance.id.slice(0, 12)} is ready${ready.version ? ` (version ${ready.version})` : ''} at ${instance.endpoint}; ${reused ? 'reused' : 'new'}.`,
-    )
-
-    const deployed =
-      inputs.deploy === ''
-        ? undefined
-        : await core.group('Deploying to the preview', () =>
-            runDeploy(inputs.deploy, deployEnv(instance, key), {
-              tempDir: deps.env.RUNNER_TEMP ?? deps.env.TMPDIR ?? '/tmp',
-              cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd(),
-            }),
-          )
-    if (await closedMeanwhile(deps.github, repo, pull)) {
-      await deps.provider.destroy(instance, `PR #${pull.number} was closed while deploying`)
-      await reportOnce({
-        state: 'destroyed',
-        message: `PR #${pull.number} was closed while the preview was deploying.`,
-      })
-      core.notice(`PR #${pull.number} was closed while deploying; the preview was removed.`)
-      return { kind: 'closed', pr: pull.number }
-    }
-    setOutputs(instance, key)
-    if (deployed && deployed.exitCode !== 0) {
-      const logs = await deps.provider.logs(instance, 40)
-      await reportOnce({
-        state: 'failed',
-        expiresAt: instance.expiresAt,
-        url: instance.url,
-        message: `The deploy commands exited with code ${deployed.exitCode}.`,
-        deployOutput: deployed.tail,
-        instanceLogs: logs,
-      })
-      throw new ActionError(
-        `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:\n${deployed.tail.split('\n').slice(-15).join('\n')}`,
-      )
-    }
-    await reportOnce({
-      state: 'ready',
-      expiresAt: instance.expiresAt,
-      url: instance.url,
-      links: deployed?.links ?? [],
-    })
-    await writeSummary(instance, key, reused)
-    return { kind: 'ready', instance, reused }
+    return await deployPreview(run)
   } catch (error) {
     // Whatever went wrong, the comment must not stay at 'deploying'.
-    if (!reported) await report({ state: 'failed', expiresAt, message: errorMessage(error) })
+    if (!reported) await run.report({ state: 'failed', expiresAt, message: errorMessage(error) })
     throw error
   }
+}
+
+async function deployPreview(run: PreviewRun): Promise<PreviewOutcome> {
+  const { inputs, deps, key, pull } = run
+  const { instance, reused } = await readyInstance(run)
+  const deployed =
+    inputs.deploy === ''
+      ? undefined
+      : await core.group('Deploying to the preview', () =>
+          runDeploy(inputs.deploy, deployEnv(instance, key), {
+            tempDir: deps.env.RUNNER_TEMP ?? deps.env.TMPDIR ?? '/tmp',
+            cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd(),
+          }),
+        )
+  if (await closedMeanwhile(deps.github, run.repo, pull)) {
+    await deps.provider.destroy(instance, `PR #${pull.number} was closed while deploying`)
+    await run.report({
+      state: 'destroyed',
+      message: `PR #${pull.number} was closed while the preview was deploying.`,
+    })
+    core.notice(`PR #${pull.number} was closed while deploying; the preview was removed.`)
+    return { kind: 'closed', pr: pull.number }
+  }
+  setOutputs(instance, key)
+  if (deployed && deployed.exitCode !== 0) {
+    await run.report({
+      state: 'failed',
+      expiresAt: instance.expiresAt,
+      url: instance.url,
+      message: `The deploy commands exited with code ${deployed.exitCode}.`,
+      deployOutput: deployed.tail,
+      instanceLogs: await deps.provider.logs(instance, 40),
+    })
+    throw new ActionError(
+      `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:\n${deployed.tail.split('\n').slice(-15).join('\n')}`,
+    )
+  }
+  await run.report({
+    state: 'ready',
+    expiresAt: instance.expiresAt,
+    url: instance.url,
+    links: deployed?.links ?? [],
+  })
+  await writeSummary(instance, key, reused)
+  return { kind: 'ready', instance, reused }
+}
+
+/** The PR's instance, launched or reused, and ready; a failed start is reported and removed. */
+async function readyInstance(
+  run: PreviewRun,
+): Promise<{ instance: PreviewInstance; reused: boolean }> {
+  const { inputs, deps, key } = run
+  const waitMs = inputs.waitTimeoutSeconds * 1000
+  const spec = previewSpec(inputs, key, run.sha, deps.env, run.expiresAt)
+  const { instance, reused } = await core.group(`Preparing preview ${describeKey(key)}`, () =>
+    launchOrReuse(deps.provider, spec, waitMs),
+  )
+  const ready = await core.group(`Waiting for ${inputs.engine.name} on ${instance.endpoint}`, () =>
+    deps.provider.waitUntilReady(instance, waitMs),
+  )
+  if (!ready.ready) {
+    await run.report({
+      state: 'failed',
+      expiresAt: run.expiresAt,
+      message: `The instance did not get ready: ${ready.reason}`,
+      instanceLogs: ready.logs,
+    })
+    await deps.provider
+      .destroy(instance, 'it never got ready')
+      .catch((error: unknown) => core.warning(errorMessage(error)))
+    throw new ActionError(
+      `Preview instance did not get ready: ${ready.reason}. Raise 'wait-timeout' if it is just slow. Last log lines:\n${ready.logs.split('\n').slice(-10).join('\n')}`,
+    )
+  }
+  const version = ready.version ? ` (version ${ready.version})` : ''
+  core.info(
+    `Instance ${instance.id.slice(0, 12)} is ready${version} at ${instance.endpoint}; ${reused ? 'reused' : 'new'}.`,
+  )
+  return { instance, reused }
 }
 
 /**
