@@ -13918,92 +13918,105 @@ async function runPreview(inputs, deps) {
     notice(`Preview skipped: PR #${pull.number} is closed.`);
     return { kind: "skipped", reason: `PR #${pull.number} is closed` };
   }
-  const clock = deps.clock ?? systemClock;
-  const key = {
-    repository: `${repo.owner}/${repo.repo}`,
-    pr: pull.number,
-    name: inputs.name
-  };
+  const key = { repository: `${repo.owner}/${repo.repo}`, pr: pull.number, name: inputs.name };
   const sha = pull.headSha || deps.env.GITHUB_SHA || "";
   const runUrl = runLink(deps.env);
-  const expiresAt = new Date(clock.now() + inputs.lifetimeMinutes * 6e4);
-  const report = (r) => deps.reporter.report({ key, sha, runUrl, ...r });
-  await report({ state: "deploying", expiresAt });
+  const expiresAt = new Date((deps.clock ?? systemClock).now() + inputs.lifetimeMinutes * 6e4);
   let reported = false;
-  const reportOnce = async (r) => {
-    reported = true;
-    await report(r);
+  const run2 = {
+    inputs,
+    deps,
+    repo,
+    pull,
+    key,
+    sha,
+    expiresAt,
+    report: async (r) => {
+      reported = r.state !== "deploying";
+      await deps.reporter.report({ key, sha, runUrl, ...r });
+    }
   };
+  await run2.report({ state: "deploying", expiresAt });
   try {
-    const spec = previewSpec(inputs, key, sha, deps.env, expiresAt);
-    const { instance, reused } = await group(
-      `Preparing preview ${describeKey(key)}`,
-      () => launchOrReuse(deps.provider, spec, inputs.waitTimeoutSeconds * 1e3)
-    );
-    const ready = await group(
-      `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
-      () => deps.provider.waitUntilReady(instance, inputs.waitTimeoutSeconds * 1e3)
-    );
-    if (!ready.ready) {
-      await reportOnce({
-        state: "failed",
-        expiresAt,
-        message: `The instance did not get ready: ${ready.reason}`,
-        instanceLogs: ready.logs
-      });
-      await deps.provider.destroy(instance, "it never got ready").catch((error2) => warning(errorMessage(error2)));
-      throw new ActionError(
-        `Preview instance did not get ready: ${ready.reason}. Raise 'wait-timeout' if it is just slow. Last log lines:
-${ready.logs.split("\n").slice(-10).join("\n")}`
-      );
-    }
-    info(
-      `Instance ${instance.id.slice(0, 12)} is ready${ready.version ? ` (version ${ready.version})` : ""} at ${instance.endpoint}; ${reused ? "reused" : "new"}.`
-    );
-    const deployed = inputs.deploy === "" ? void 0 : await group(
-      "Deploying to the preview",
-      () => runDeploy(inputs.deploy, deployEnv(instance, key), {
-        tempDir: deps.env.RUNNER_TEMP ?? deps.env.TMPDIR ?? "/tmp",
-        cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd()
-      })
-    );
-    if (await closedMeanwhile(deps.github, repo, pull)) {
-      await deps.provider.destroy(instance, `PR #${pull.number} was closed while deploying`);
-      await reportOnce({
-        state: "destroyed",
-        message: `PR #${pull.number} was closed while the preview was deploying.`
-      });
-      notice(`PR #${pull.number} was closed while deploying; the preview was removed.`);
-      return { kind: "closed", pr: pull.number };
-    }
-    setOutputs(instance, key);
-    if (deployed && deployed.exitCode !== 0) {
-      const logs = await deps.provider.logs(instance, 40);
-      await reportOnce({
-        state: "failed",
-        expiresAt: instance.expiresAt,
-        url: instance.url,
-        message: `The deploy commands exited with code ${deployed.exitCode}.`,
-        deployOutput: deployed.tail,
-        instanceLogs: logs
-      });
-      throw new ActionError(
-        `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:
-${deployed.tail.split("\n").slice(-15).join("\n")}`
-      );
-    }
-    await reportOnce({
-      state: "ready",
-      expiresAt: instance.expiresAt,
-      url: instance.url,
-      links: deployed?.links ?? []
-    });
-    await writeSummary(instance, key, reused);
-    return { kind: "ready", instance, reused };
+    return await deployPreview(run2);
   } catch (error2) {
-    if (!reported) await report({ state: "failed", expiresAt, message: errorMessage(error2) });
+    if (!reported) await run2.report({ state: "failed", expiresAt, message: errorMessage(error2) });
     throw error2;
   }
+}
+async function deployPreview(run2) {
+  const { inputs, deps, key, pull } = run2;
+  const { instance, reused } = await readyInstance(run2);
+  const deployed = inputs.deploy === "" ? void 0 : await group(
+    "Deploying to the preview",
+    () => runDeploy(inputs.deploy, deployEnv(instance, key), {
+      tempDir: deps.env.RUNNER_TEMP ?? deps.env.TMPDIR ?? "/tmp",
+      cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd()
+    })
+  );
+  if (await closedMeanwhile(deps.github, run2.repo, pull)) {
+    await deps.provider.destroy(instance, `PR #${pull.number} was closed while deploying`);
+    await run2.report({
+      state: "destroyed",
+      message: `PR #${pull.number} was closed while the preview was deploying.`
+    });
+    notice(`PR #${pull.number} was closed while deploying; the preview was removed.`);
+    return { kind: "closed", pr: pull.number };
+  }
+  setOutputs(instance, key);
+  if (deployed && deployed.exitCode !== 0) {
+    await run2.report({
+      state: "failed",
+      expiresAt: instance.expiresAt,
+      url: instance.url,
+      message: `The deploy commands exited with code ${deployed.exitCode}.`,
+      deployOutput: deployed.tail,
+      instanceLogs: await deps.provider.logs(instance, 40)
+    });
+    throw new ActionError(
+      `The deploy commands (input 'deploy') exited with code ${deployed.exitCode}; the instance stays up until ${instance.expiresAt.toISOString()} for a look. Output tail:
+${deployed.tail.split("\n").slice(-15).join("\n")}`
+    );
+  }
+  await run2.report({
+    state: "ready",
+    expiresAt: instance.expiresAt,
+    url: instance.url,
+    links: deployed?.links ?? []
+  });
+  await writeSummary(instance, key, reused);
+  return { kind: "ready", instance, reused };
+}
+async function readyInstance(run2) {
+  const { inputs, deps, key } = run2;
+  const waitMs = inputs.waitTimeoutSeconds * 1e3;
+  const spec = previewSpec(inputs, key, run2.sha, deps.env, run2.expiresAt);
+  const { instance, reused } = await group(
+    `Preparing preview ${describeKey(key)}`,
+    () => launchOrReuse(deps.provider, spec, waitMs)
+  );
+  const ready = await group(
+    `Waiting for ${inputs.engine.name} on ${instance.endpoint}`,
+    () => deps.provider.waitUntilReady(instance, waitMs)
+  );
+  if (!ready.ready) {
+    await run2.report({
+      state: "failed",
+      expiresAt: run2.expiresAt,
+      message: `The instance did not get ready: ${ready.reason}`,
+      instanceLogs: ready.logs
+    });
+    await deps.provider.destroy(instance, "it never got ready").catch((error2) => warning(errorMessage(error2)));
+    throw new ActionError(
+      `Preview instance did not get ready: ${ready.reason}. Raise 'wait-timeout' if it is just slow. Last log lines:
+${ready.logs.split("\n").slice(-10).join("\n")}`
+    );
+  }
+  const version = ready.version ? ` (version ${ready.version})` : "";
+  info(
+    `Instance ${instance.id.slice(0, 12)} is ready${version} at ${instance.endpoint}; ${reused ? "reused" : "new"}.`
+  );
+  return { instance, reused };
 }
 async function launchOrReuse(provider, spec, waitMs) {
   const existing = (await provider.list(spec.key)).filter((i) => i.status !== "stopped");

@@ -36,8 +36,8 @@ var require_tunnel = __commonJS({
     "use strict";
     var net = require("net");
     var tls = require("tls");
-    var http = require("http");
-    var https = require("https");
+    var http2 = require("http");
+    var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
     var util = require("util");
@@ -47,24 +47,24 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -73,7 +73,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -392,10 +392,10 @@ var require_empty = __commonJS({
 var require_ssh = __commonJS({
   "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     var Client = require_empty().Client;
-    var http = require("http");
+    var http2 = require("http");
     module2.exports = function(opt) {
       var conn = new Client();
-      var agent = new http.Agent();
+      var agent = new http2.Agent();
       agent.createConnection = function(options, fn) {
         try {
           conn.once("ready", function() {
@@ -4001,7 +4001,7 @@ var require_split_ca = __commonJS({
 var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
-    var http = require_http();
+    var http2 = require_http();
     var fs2 = require("fs");
     var path = require("path");
     var url = require("url");
@@ -4221,7 +4221,7 @@ var require_modem = __commonJS({
       }) : options;
       var req = null;
       try {
-        req = http[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
+        req = http2[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
         });
       } catch (e) {
         callback(e);
@@ -11021,6 +11021,19 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function getInput(name, options) {
+  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+  if (options && options.required && !val) {
+    throw new Error(`Input required and not supplied: ${name}`);
+  }
+  if (options && options.trimWhitespace === false) {
+    return val;
+  }
+  return val.trim();
+}
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
@@ -11291,6 +11304,62 @@ function registryAuth(ref) {
   return void 0;
 }
 
+// src/setup/job-status.ts
+var import_node_http = __toESM(require("node:http"), 1);
+var import_node_https = __toESM(require("node:https"), 1);
+async function tryJobHasFailedStep(token, env) {
+  const {
+    GITHUB_API_URL: api,
+    GITHUB_REPOSITORY: repo,
+    GITHUB_RUN_ID: run,
+    RUNNER_NAME: runner
+  } = env;
+  if (!token || !api || !repo || !run || !runner) return void 0;
+  const attempt = env.GITHUB_RUN_ATTEMPT ?? "1";
+  const url = `${api.replace(/\/+$/, "")}/repos/${repo}/actions/runs/${run}/attempts/${attempt}/jobs?per_page=100`;
+  try {
+    const page = await getJson(url, token);
+    const job = page.jobs?.find((j) => j.runner_name === runner && j.status === "in_progress");
+    if (!job) return void 0;
+    const failed = job.steps?.filter((s) => s.conclusion === "failure") ?? [];
+    if (failed.length > 0)
+      info(`Failed step(s) in this job: ${failed.map((s) => s.name).join(", ")}.`);
+    return failed.length > 0;
+  } catch (error) {
+    debug(
+      `Could not read this job's steps (${error.message}); logs follow the emulator's state only.`
+    );
+    return void 0;
+  }
+}
+function getJson(url, token) {
+  const client = url.startsWith("https:") ? import_node_https.default : import_node_http.default;
+  return new Promise((resolve, reject) => {
+    const request = client.get(
+      url,
+      {
+        timeout: 5e3,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/vnd.github+json",
+          "user-agent": "ephemera",
+          "x-github-api-version": "2022-11-28"
+        }
+      },
+      (response) => {
+        const chunks = [];
+        response.on("data", (chunk) => chunks.push(chunk));
+        response.on("end", () => {
+          if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}`));
+          else resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        });
+      }
+    );
+    request.on("timeout", () => request.destroy(new Error("no answer within 5 s")));
+    request.on("error", reject);
+  });
+}
+
 // src/setup/post.ts
 var LOG_LINES = 200;
 async function runSetupPost(state, docker) {
@@ -11306,7 +11375,7 @@ async function runSetupPost(state, docker) {
     return void 0;
   });
   const crashed = current !== void 0 && (!current.running || current.exitCode !== 0);
-  if (shouldPrintLogs(state, crashed) && current) {
+  if (current && await shouldPrintLogs(state, crashed)) {
     await group(`${state.engine} logs (${label})`, async () => {
       try {
         const text = await docker.containerLogs(id, LOG_LINES);
@@ -11333,10 +11402,10 @@ async function runSetupPost(state, docker) {
   });
   return problems;
 }
-function shouldPrintLogs(state, crashed) {
+async function shouldPrintLogs(state, crashed) {
   if (state.logs === "always") return true;
-  if (state.logs === "never") return false;
-  return crashed && !state.mainFailed;
+  if (state.logs === "never" || state.mainFailed) return false;
+  return crashed || (await state.jobFailed?.() ?? false);
 }
 
 // src/entry/setup-post.ts
@@ -11348,7 +11417,8 @@ async function post() {
         containerName: getState(SETUP_STATE.containerName),
         engine: getState(SETUP_STATE.engine) || "emulator",
         logs: getState(SETUP_STATE.logs) || "on-failure",
-        mainFailed: getState(SETUP_STATE.mainFailed) === "true"
+        mainFailed: getState(SETUP_STATE.mainFailed) === "true",
+        jobFailed: () => tryJobHasFailedStep(getInput("github-token"), process.env)
       },
       createDockerEngine()
     );

@@ -11742,6 +11742,8 @@ function parseConfiguration(name, raw) {
 
 // src/inputs/setup.ts
 function readSetupInputs(env = process.env) {
+  const githubToken = getInput("github-token");
+  if (githubToken !== "") setSecret(githubToken);
   const engine = ENGINES[readChoice("engine", ENGINE_NAMES)];
   const imageInput = getInput("image");
   const authToken = readAuthToken(engine, imageInput !== "", env);

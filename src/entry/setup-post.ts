@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { SETUP_STATE } from '../constants.js'
 import { createDockerEngine } from '../docker/engine.js'
 import type { LogsPolicy } from '../inputs/setup.js'
+import { tryJobHasFailedStep } from '../setup/job-status.js'
 import { runSetupPost } from '../setup/post.js'
 import { errorMessage } from '../util/errors.js'
 
@@ -14,6 +15,7 @@ async function post(): Promise<void> {
         engine: core.getState(SETUP_STATE.engine) || 'emulator',
         logs: (core.getState(SETUP_STATE.logs) || 'on-failure') as LogsPolicy,
         mainFailed: core.getState(SETUP_STATE.mainFailed) === 'true',
+        jobFailed: () => tryJobHasFailedStep(core.getInput('github-token'), process.env),
       },
       createDockerEngine(),
     )

@@ -42,6 +42,8 @@ export interface SetupInputs {
 
 /** Reads and checks every input of the setup action; nothing is started before this passes. */
 export function readSetupInputs(env: NodeJS.ProcessEnv = process.env): SetupInputs {
+  const githubToken = core.getInput('github-token')
+  if (githubToken !== '') core.setSecret(githubToken)
   const engine = ENGINES[readChoice('engine', ENGINE_NAMES)]
   const imageInput = core.getInput('image')
   const authToken = readAuthToken(engine, imageInput !== '', env)

@@ -11,6 +11,8 @@ export interface SetupPostState {
   logs: LogsPolicy
   /** The main step failed and already showed the logs. */
   mainFailed: boolean
+  /** Whether another step of the job failed, when that can be known. */
+  jobFailed?: () => Promise<boolean | undefined>
 }
 
 const LOG_LINES = 200
@@ -33,7 +35,7 @@ export async function runSetupPost(state: SetupPostState, docker: DockerEngine):
     return undefined
   })
   const crashed = current !== undefined && (!current.running || current.exitCode !== 0)
-  if (shouldPrintLogs(state, crashed) && current) {
+  if (current && (await shouldPrintLogs(state, crashed))) {
     await core.group(`${state.engine} logs (${label})`, async () => {
       try {
         const text = await docker.containerLogs(id, LOG_LINES)
@@ -62,8 +64,8 @@ export async function runSetupPost(state: SetupPostState, docker: DockerEngine):
   return problems
 }
 
-function shouldPrintLogs(state: SetupPostState, crashed: boolean): boolean {
+async function shouldPrintLogs(state: SetupPostState, crashed: boolean): Promise<boolean> {
   if (state.logs === 'always') return true
-  if (state.logs === 'never') return false
-  return crashed && !state.mainFailed
+  if (state.logs === 'never' || state.mainFailed) return false
+  return crashed || ((await state.jobFailed?.()) ?? false)
 }

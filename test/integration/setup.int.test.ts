@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import {
   CreateBucketCommand,
@@ -196,6 +198,59 @@ describeWithDocker('setup action (runner harness, real engine)', () => {
       if (!(await liteImageExists(docker, LITE_IMAGE))) {
         await buildLiteImage(docker, { bundlePath: join(ROOT, 'dist/emulator.cjs') })
       }
+    }
+  })
+
+  it("prints the emulator's logs in post when a later step of the job failed", async () => {
+    // GitHub's jobs API, answering for this runner's job with one failed step.
+    const api = createServer((request, response) => {
+      const ok =
+        request.headers.authorization === 'Bearer ghs_jobtoken' &&
+        /\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(request.url ?? '')
+      response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify(
+          ok
+            ? {
+                total_count: 1,
+                jobs: [
+                  {
+                    id: 1,
+                    status: 'in_progress',
+                    runner_name: 'loopback-runner',
+                    steps: [
+                      { name: 'Set up job', status: 'completed', conclusion: 'success', number: 1 },
+                      {
+                        name: 'Integration tests',
+                        status: 'completed',
+                        conclusion: 'failure',
+                        number: 2,
+                      },
+                    ],
+                  },
+                ],
+              }
+            : { message: 'Bad credentials' },
+        ),
+      )
+    })
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = api.address() as AddressInfo
+      const run = await runAction({
+        action: 'setup',
+        inputs: await liteInputs(),
+        token: 'ghs_jobtoken',
+        env: { GITHUB_API_URL: `http://127.0.0.1:${port}` },
+      })
+      expect(run.exitCode, run.stdout).toBe(0)
+      const post = await run.post()
+      expect(post.stdout).toContain('Failed step(s) in this job: Integration tests.')
+      expect(post.stdout).toMatch(/::group::lite logs/)
+      expect(post.stdout).toContain('Ready.')
+      expect(findLeaks(post, ['ghs_jobtoken'])).toEqual([])
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()))
     }
   })
 

@@ -184,6 +184,25 @@ describe('runSetupPost', () => {
     expect(docker.containers.size).toBe(0)
   })
 
+  it('prints the logs on-failure when another step of the job failed', async () => {
+    const docker = new FakeDocker()
+    const id = await started(docker)
+    const jobFailed = vi.fn(async () => true)
+    await runSetupPost(
+      {
+        containerId: id,
+        containerName: 'emu',
+        engine: 'lite',
+        logs: 'on-failure',
+        mainFailed: false,
+        jobFailed,
+      },
+      docker,
+    )
+    expect(jobFailed).toHaveBeenCalledOnce()
+    expect(docker.calls).toContain(`containerLogs ${id}`)
+  })
+
   it('names what is left and how to remove it when removal fails', async () => {
     const docker = new FakeDocker()
     const id = await started(docker)
