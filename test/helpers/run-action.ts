@@ -102,7 +102,7 @@ export async function runAction(opts: RunOptions): Promise<MainRun> {
     GITHUB_REPOSITORY: repo,
     GITHUB_REPOSITORY_OWNER: repo.split('/')[0] ?? 'octo-org',
     GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_RUN_ID: String(1_000_000 + Math.floor(Math.random() * 1_000_000)),
+    GITHUB_RUN_ID: nextRunId(),
     GITHUB_RUN_NUMBER: '7',
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_SHA: 'ffac537e6cbbf934b08745a378932722df287a53',
@@ -160,6 +160,14 @@ export async function runAction(opts: RunOptions): Promise<MainRun> {
       )
     },
   }
+}
+
+let lastRunId = 0
+
+/** Run ids grow over time, as GitHub's do: code may order runs by them. */
+function nextRunId(): string {
+  lastRunId = Math.max(lastRunId + 1, Math.floor(Date.now() / 100) - 17_000_000_000)
+  return String(lastRunId)
 }
 
 /** INPUT_* variables: given inputs over action.yml defaults, named as the runner names them. */
