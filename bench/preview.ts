@@ -91,7 +91,7 @@ export async function benchPreviewUpdate(): Promise<Measurement[]> {
   }
 }
 
-/** Creates `n` previews of one repository that expired an hour ago, each with its reaper. */
+/** Creates `n` previews of one repository that expired an hour ago, each with a lease. */
 async function seedExpired(repository: string, n: number): Promise<void> {
   const expired = new Date(Date.now() - 3600_000).toISOString()
   const queue = Array.from({ length: n }, (_, i) => i + 1)
@@ -114,10 +114,10 @@ async function seedExpired(repository: string, n: number): Promise<void> {
         HostConfig: { NetworkMode: 'host', Init: true },
       })
       await preview.start()
+      // A lease, as a rerun that reused the preview leaves: created, never started.
       await docker.createContainer({
         Image: LITE_IMAGE,
-        Cmd: ['/usr/local/bin/node', '-e', '0'],
-        Labels: { ...labels, 'ephemera.role': 'reaper', 'ephemera.reaps': preview.id },
+        Labels: { ...labels, 'ephemera.role': 'lease', 'ephemera.lease-for': preview.id },
         HostConfig: { NetworkMode: 'host' },
       })
     }

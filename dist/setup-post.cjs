@@ -11021,6 +11021,9 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function setSecret(secret) {
+  issueCommand("add-mask", {}, secret);
+}
 function getInput(name, options) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
@@ -11298,8 +11301,20 @@ function registryAuth(ref) {
   }
   const keys = registry === "docker.io" ? ["https://index.docker.io/v1/", "docker.io"] : [registry, `https://${registry}`];
   for (const key of keys) {
-    const auth = config.auths?.[key]?.auth;
-    if (auth) return { auth, serveraddress: key };
+    const entry = config.auths?.[key];
+    if (!entry?.auth) continue;
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) continue;
+    const password = decoded.slice(colon + 1);
+    setSecret(password);
+    if (entry.identitytoken) setSecret(entry.identitytoken);
+    return {
+      username: decoded.slice(0, colon),
+      password,
+      serveraddress: key,
+      ...entry.identitytoken ? { identitytoken: entry.identitytoken } : {}
+    };
   }
   return void 0;
 }

@@ -11405,8 +11405,20 @@ function registryAuth(ref) {
   }
   const keys = registry === "docker.io" ? ["https://index.docker.io/v1/", "docker.io"] : [registry, `https://${registry}`];
   for (const key of keys) {
-    const auth = config.auths?.[key]?.auth;
-    if (auth) return { auth, serveraddress: key };
+    const entry = config.auths?.[key];
+    if (!entry?.auth) continue;
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) continue;
+    const password = decoded.slice(colon + 1);
+    setSecret(password);
+    if (entry.identitytoken) setSecret(entry.identitytoken);
+    return {
+      username: decoded.slice(0, colon),
+      password,
+      serveraddress: key,
+      ...entry.identitytoken ? { identitytoken: entry.identitytoken } : {}
+    };
   }
   return void 0;
 }
@@ -11901,17 +11913,22 @@ var TRANSIENT = [
   /temporary failure/i,
   /TLS handshake/i
 ];
+var REFUSED = /unauthorized|denied|no basic auth credentials/i;
+var MISSING = /not found|manifest unknown|name unknown/i;
+function pullErrorText(error2) {
+  return errorMessage(error2).replace(/^\(HTTP code \d+\) .*? - /, "").trim();
+}
 function isTransientPullError(error2) {
-  const text = errorMessage(error2);
-  if (/not found|manifest unknown|unauthorized|denied|invalid reference/i.test(text)) return false;
+  const text = pullErrorText(error2);
+  if (REFUSED.test(text) || MISSING.test(text) || /invalid reference/i.test(text)) return false;
   return TRANSIENT.some((pattern) => pattern.test(text));
 }
 function explainPullError(ref, error2) {
-  const text = errorMessage(error2);
-  if (/unauthorized|denied/i.test(text)) {
+  const text = pullErrorText(error2);
+  if (REFUSED.test(text)) {
     return `Pulling ${ref} was refused (${text}); log in to its registry in an earlier step (docker/login-action), or set input 'image' to an image this runner may pull.`;
   }
-  if (/not found|manifest unknown/i.test(text)) {
+  if (MISSING.test(text)) {
     return `Image ${ref} does not exist in its registry (${text}); check input 'image' (or 'engine').`;
   }
   return `Pulling ${ref} failed: ${text}. Set input 'image' to a mirror, or pre-load the image and set 'pull' to 'never'.`;

@@ -82,19 +82,33 @@ const TRANSIENT = [
   /TLS handshake/i,
 ]
 
+const REFUSED = /unauthorized|denied|no basic auth credentials/i
+const MISSING = /not found|manifest unknown|name unknown/i
+
+/**
+ * The engine's own words. dockerode puts the engine's status first ("(HTTP code 500) server
+ * error - "), and the engine answers 500 for nearly every registry failure, a refused login
+ * included, so that status says nothing about whether a retry can help.
+ */
+function pullErrorText(error: unknown): string {
+  return errorMessage(error)
+    .replace(/^\(HTTP code \d+\) .*? - /, '')
+    .trim()
+}
+
 /** Rate limits and network or server hiccups are retried; a missing image or denied access is not. */
 export function isTransientPullError(error: unknown): boolean {
-  const text = errorMessage(error)
-  if (/not found|manifest unknown|unauthorized|denied|invalid reference/i.test(text)) return false
+  const text = pullErrorText(error)
+  if (REFUSED.test(text) || MISSING.test(text) || /invalid reference/i.test(text)) return false
   return TRANSIENT.some((pattern) => pattern.test(text))
 }
 
 function explainPullError(ref: string, error: unknown): string {
-  const text = errorMessage(error)
-  if (/unauthorized|denied/i.test(text)) {
+  const text = pullErrorText(error)
+  if (REFUSED.test(text)) {
     return `Pulling ${ref} was refused (${text}); log in to its registry in an earlier step (docker/login-action), or set input 'image' to an image this runner may pull.`
   }
-  if (/not found|manifest unknown/i.test(text)) {
+  if (MISSING.test(text)) {
     return `Image ${ref} does not exist in its registry (${text}); check input 'image' (or 'engine').`
   }
   return `Pulling ${ref} failed: ${text}. Set input 'image' to a mirror, or pre-load the image and set 'pull' to 'never'.`

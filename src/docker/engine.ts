@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import * as core from '@actions/core'
 import Docker from 'dockerode'
 import { ActionError, errorMessage } from '../util/errors.js'
 import { demuxLogs } from './logs.js'
@@ -301,10 +302,10 @@ export function registryOf(ref: string): string {
  * Credentials `docker login` stored for the image's registry. The Engine API does not read the
  * CLI's config file, so a private image pulled through the API needs them passed explicitly.
  */
-function registryAuth(ref: string): { auth: string; serveraddress: string } | undefined {
+function registryAuth(ref: string): RegistryAuth | undefined {
   const registry = registryOf(ref)
   const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker')
-  let config: { auths?: Record<string, { auth?: string }> }
+  let config: { auths?: Record<string, { auth?: string; identitytoken?: string }> }
   try {
     config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
   } catch {
@@ -315,8 +316,29 @@ function registryAuth(ref: string): { auth: string; serveraddress: string } | un
       ? ['https://index.docker.io/v1/', 'docker.io']
       : [registry, `https://${registry}`]
   for (const key of keys) {
-    const auth = config.auths?.[key]?.auth
-    if (auth) return { auth, serveraddress: key }
+    const entry = config.auths?.[key]
+    if (!entry?.auth) continue
+    // The engine reads username and password (or an identity token) and ignores the encoded
+    // `auth` field; the docker CLI decodes it the same way before it pulls.
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon <= 0) continue
+    const password = decoded.slice(colon + 1)
+    core.setSecret(password)
+    if (entry.identitytoken) core.setSecret(entry.identitytoken)
+    return {
+      username: decoded.slice(0, colon),
+      password,
+      serveraddress: key,
+      ...(entry.identitytoken ? { identitytoken: entry.identitytoken } : {}),
+    }
   }
   return undefined
+}
+
+interface RegistryAuth {
+  username: string
+  password: string
+  serveraddress: string
+  identitytoken?: string
 }

@@ -215,7 +215,7 @@ async function removeEach(
       }
     }
   }
-  await Promise.all(Array.from({ length: 8 }, worker))
+  await Promise.all(Array.from({ length: 12 }, worker))
   return decisions
 }
 

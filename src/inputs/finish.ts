@@ -1,7 +1,12 @@
 import * as core from '@actions/core'
 import { InputError } from '../util/errors.js'
 import { readBoolean, readChoice, readWholeNumber } from './parse.js'
-import { type DockerProviderInputs, readDockerProviderInputs } from './preview.js'
+import {
+  type DockerProviderInputs,
+  type EcsConnectionInputs,
+  readDockerProviderInputs,
+  readEcsConnectionInputs,
+} from './preview.js'
 
 export type FinishMode = 'finalize' | 'teardown' | 'sweep'
 export type JobStatus = 'success' | 'failure' | 'cancelled'
@@ -12,11 +17,13 @@ export interface FinishInputs {
   name: string | undefined
   prNumber: number | undefined
   dryRun: boolean
-  provider: 'docker'
+  provider: 'docker' | 'ecs'
   githubToken: string
   comment: boolean
   deployment: boolean
   docker: DockerProviderInputs
+  /** Set when provider is ecs. */
+  ecs: EcsConnectionInputs | undefined
 }
 
 /** Reads the finish inputs; the mode comes from the event when the input is empty. */
@@ -42,6 +49,7 @@ export function readFinishInputs(
     )
   }
   const name = core.getInput('name')
+  const provider = readChoice('provider', ['docker', 'ecs'] as const)
   return {
     mode,
     status,
@@ -51,11 +59,12 @@ export function readFinishInputs(
         ? undefined
         : readWholeNumber('pr-number', 1, 1e9, 'numbers'),
     dryRun: readBoolean('dry-run'),
-    provider: readChoice('provider', ['docker'] as const),
+    provider,
     githubToken,
     comment: readBoolean('comment'),
     deployment: readBoolean('deployment'),
     docker: readDockerProviderInputs(env),
+    ecs: provider === 'ecs' ? readEcsConnectionInputs(env) : undefined,
   }
 }
 

@@ -39,17 +39,23 @@ export interface DockerHostOptions {
   publicHost: string
   /** An image with Node for the reaper container (the lite image); made present on demand. */
   reaperImage: string
+  /** How often the reaper looks for expired previews; 5 s unless a test wants it faster. */
+  reaperIntervalMs?: number
   ensureImage: (ref: string) => Promise<void>
 }
 
 const ROLE_PREVIEW = 'preview'
 const ROLE_REAPER = 'reaper'
+const ROLE_LEASE = 'lease'
+const REAPER_NAME = 'ephemera-reaper'
 const PORT_LABEL = 'ephemera.port'
-const REAPS_LABEL = 'ephemera.reaps'
+const LEASE_LABEL = 'ephemera.lease-for'
 
-/** Previews as containers on one Docker host, each with a reaper that removes it at expiry. */
+/** Previews as containers on one Docker host, removed at expiry by the host's reaper. */
 export class DockerHostProvider implements PreviewProvider {
   readonly kind = 'docker' as const
+  /** Leases seen by the last list(), by the preview they extend. */
+  private readonly knownLeases = new Map<string, string[]>()
 
   constructor(private readonly opts: DockerHostOptions) {}
 
@@ -85,14 +91,16 @@ export class DockerHostProvider implements PreviewProvider {
         continue
       }
       try {
-        await this.startReaper(id, spec.key, spec.expiresAt)
+        // The preview exists before the reaper is checked, so a reaper about to exit for want
+        // of previews sees it.
+        await this.ensureReaper()
         await docker.startContainer(id)
       } catch (error) {
         await this.destroyById(id).catch(() => undefined)
         throw new ActionError(`Starting preview container ${name} failed: ${errorMessage(error)}`)
       }
       core.info(
-        `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; it removes itself at ${spec.expiresAt.toISOString()}.`,
+        `Started preview container ${name} (${id.slice(0, 12)}) on port ${port}; the host's reaper removes it at ${spec.expiresAt.toISOString()}.`,
       )
       const labels = this.containerSpec(spec, name, port).labels
       return this.instanceOf(
@@ -185,10 +193,26 @@ export class DockerHostProvider implements PreviewProvider {
   }
 
   async extend(instance: PreviewInstance, expiresAt: Date): Promise<PreviewInstance> {
-    // Labels of a running container cannot change: the newest reaper holds the expiry.
-    const old = await this.reapersOf(instance.id)
-    await this.startReaper(instance.id, instance.key, expiresAt)
-    for (const reaper of old) await this.opts.docker.removeContainer(reaper.id)
+    // Labels of a running container cannot change: a new lease carries the later expiry.
+    const { docker } = this.opts
+    const old = await this.leasesOf(instance.id)
+    const lease = await docker.createContainer({
+      name: `ephemera-lease-${instance.id.slice(0, 12)}-${randomBytes(3).toString('hex')}`,
+      image: this.opts.reaperImage,
+      env: {},
+      labels: {
+        ...keyLabels(instance.key),
+        [LABELS.role]: ROLE_LEASE,
+        [LABELS.expiresAt]: expiresAt.toISOString(),
+        [LEASE_LABEL]: instance.id,
+      },
+      network: 'host',
+      ports: [],
+      binds: [],
+    })
+    await Promise.all(old.filter((id) => id !== lease).map((id) => docker.removeContainer(id)))
+    this.knownLeases.set(instance.id, [lease])
+    await this.ensureReaper()
     return { ...instance, expiresAt }
   }
 
@@ -215,12 +239,15 @@ export class DockerHostProvider implements PreviewProvider {
     if (filter.pr !== undefined) labels[LABELS.pr] = String(filter.pr)
     const all = await this.opts.docker.listContainers(labels)
     const expiries = new Map<string, Date>()
-    for (const reaper of all.filter((c) => c.labels[LABELS.role] === ROLE_REAPER)) {
-      const target = reaper.labels[REAPS_LABEL] ?? ''
-      const at = new Date(reaper.labels[LABELS.expiresAt] ?? '')
+    const leases = new Map<string, string[]>()
+    for (const lease of all.filter((c) => c.labels[LABELS.role] === ROLE_LEASE)) {
+      const target = lease.labels[LEASE_LABEL] ?? ''
+      leases.set(target, [...(leases.get(target) ?? []), lease.id])
+      const at = new Date(lease.labels[LABELS.expiresAt] ?? '')
       const known = expiries.get(target)
       if (!Number.isNaN(at.getTime()) && (!known || at > known)) expiries.set(target, at)
     }
+    for (const [target, ids] of leases) this.knownLeases.set(target, ids)
     return all
       .filter((c) => c.labels[LABELS.role] === ROLE_PREVIEW)
       .filter((c) => filter.name === undefined || c.labels[LABELS.name] === filter.name)
@@ -229,11 +256,16 @@ export class DockerHostProvider implements PreviewProvider {
 
   private async destroyById(id: string): Promise<void> {
     const problems: string[] = []
-    for (const target of [id, ...(await this.reapersOf(id)).map((r) => r.id)]) {
-      await this.opts.docker.removeContainer(target).catch((error: unknown) => {
-        problems.push(`${target.slice(0, 12)}: ${errorMessage(error)}`)
-      })
-    }
+    // A sweep has just listed every lease; a single destroy asks the engine.
+    const leases = this.knownLeases.get(id) ?? (await this.leasesOf(id))
+    this.knownLeases.delete(id)
+    await Promise.all(
+      [id, ...leases].map((target) =>
+        this.opts.docker.removeContainer(target).catch((error: unknown) => {
+          problems.push(`${target.slice(0, 12)}: ${errorMessage(error)}`)
+        }),
+      ),
+    )
     if (problems.length > 0) {
       throw new ActionError(
         `Could not remove ${problems.join('; ')}. Remove by hand with: docker rm -f ${id}`,
@@ -241,40 +273,58 @@ export class DockerHostProvider implements PreviewProvider {
     }
   }
 
-  private async reapersOf(id: string): Promise<ContainerSummary[]> {
-    return this.opts.docker.listContainers({
+  private async leasesOf(id: string): Promise<string[]> {
+    const found = await this.opts.docker.listContainers({
       [LABELS.tool]: TOOL,
-      [LABELS.role]: ROLE_REAPER,
-      [REAPS_LABEL]: id,
+      [LABELS.role]: ROLE_LEASE,
+      [LEASE_LABEL]: id,
     })
+    return found.map((c) => c.id)
   }
 
-  private async startReaper(targetId: string, key: PreviewKey, expiresAt: Date): Promise<void> {
+  /**
+   * Makes sure the host's reaper runs: one container for all previews on the host, under a
+   * fixed name, so concurrent launches start at most one.
+   */
+  private async ensureReaper(): Promise<void> {
     const { docker } = this.opts
-    await this.opts.ensureImage(this.opts.reaperImage)
-    const socket = docker.endpoint.socketPath
-    const id = await docker.createContainer({
-      name: `ephemera-reaper-${targetId.slice(0, 12)}-${randomBytes(2).toString('hex')}`,
-      image: this.opts.reaperImage,
-      cmd: ['/usr/local/bin/node', '-e', REAPER_PROGRAM],
-      env: {
-        REAP_AT: expiresAt.toISOString(),
-        REAP_IDS: targetId,
-        REAP_DOCKER: socket ? '/var/run/docker.sock' : docker.endpoint.url,
-      },
-      labels: {
-        ...keyLabels(key),
-        [LABELS.role]: ROLE_REAPER,
-        [LABELS.expiresAt]: expiresAt.toISOString(),
-        [REAPS_LABEL]: targetId,
-      },
-      // Host networking lets a reaper reach a tcp:// engine on the host's loopback.
-      network: 'host',
-      ports: [],
-      binds: socket ? [`${socket}:/var/run/docker.sock`] : [],
-      autoRemove: true,
-    })
-    await docker.startContainer(id)
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const existing = (
+        await docker.listContainers({ [LABELS.tool]: TOOL, [LABELS.role]: ROLE_REAPER })
+      )[0]
+      if (existing?.state === 'running') return
+      if (existing) await docker.removeContainer(existing.id)
+      await this.opts.ensureImage(this.opts.reaperImage)
+      const socket = docker.endpoint.socketPath
+      let id: string
+      try {
+        id = await docker.createContainer({
+          name: REAPER_NAME,
+          image: this.opts.reaperImage,
+          cmd: ['/usr/local/bin/node', '-e', REAPER_PROGRAM],
+          env: {
+            REAP_DOCKER: socket ? '/var/run/docker.sock' : docker.endpoint.url,
+            REAP_INTERVAL_MS: String(this.opts.reaperIntervalMs ?? 5000),
+          },
+          labels: { [LABELS.tool]: TOOL, [LABELS.role]: ROLE_REAPER },
+          // Host networking lets the reaper reach a tcp:// engine on the host's loopback.
+          network: 'host',
+          ports: [],
+          binds: socket ? [`${socket}:/var/run/docker.sock`] : [],
+          autoRemove: true,
+        })
+      } catch (error) {
+        if (statusOf(error) === 409) continue // another launch is starting it
+        throw error
+      }
+      await docker.startContainer(id).catch((error: unknown) => {
+        if (statusOf(error) !== 304) throw error
+      })
+      core.info(
+        `Started the host's reaper (${id.slice(0, 12)}): it removes previews at their expiry.`,
+      )
+      return
+    }
   }
 
   /** The lowest port in the range that no preview on this host holds and nothing listens on. */

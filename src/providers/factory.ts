@@ -1,16 +1,29 @@
+import { createEcsApi } from '../aws/ecs-sdk.js'
 import { ensureImage } from '../container/image.js'
 import { buildBundledLiteImage } from '../container/lite-bundled.js'
 import { LITE_IMAGE } from '../container/lite-image.js'
 import { createDockerEngine } from '../docker/engine.js'
-import type { DockerProviderInputs } from '../inputs/preview.js'
+import type { DockerProviderInputs, EcsProviderInputs, PreviewInputs } from '../inputs/preview.js'
+import { ActionError } from '../util/errors.js'
 import { DockerHostProvider } from './docker-host.js'
+import { EcsProvider } from './ecs.js'
 import type { PreviewProvider } from './provider.js'
 
-/** The provider the inputs ask for, with real clients. */
-export function createProvider(inputs: {
-  provider: 'docker'
+/** What preview and finish both pass; preview adds what a launch needs. */
+export type ProviderInputs = {
+  provider: 'docker' | 'ecs'
   docker: DockerProviderInputs
-}): PreviewProvider {
+  ecs?: EcsProviderInputs | undefined
+} & Partial<
+  Pick<PreviewInputs, 'engine' | 'image' | 'configuration' | 'authToken' | 'waitTimeoutSeconds'>
+>
+
+/** The provider the inputs ask for, with real clients. */
+export function createProvider(
+  inputs: ProviderInputs,
+  env: NodeJS.ProcessEnv = process.env,
+): PreviewProvider {
+  if (inputs.provider === 'ecs') return createEcsProvider(inputs, env)
   const d = inputs.docker
   const docker = createDockerEngine({ ...process.env, DOCKER_HOST: d.dockerHost })
   return new DockerHostProvider({
@@ -29,5 +42,30 @@ export function createProvider(inputs: {
         ...(ref === LITE_IMAGE ? { build: () => buildBundledLiteImage(docker, ref) } : {}),
       })
     },
+  })
+}
+
+function createEcsProvider(inputs: ProviderInputs, env: NodeJS.ProcessEnv): EcsProvider {
+  const ecs = inputs.ecs
+  if (!ecs) throw new ActionError("Provider 'ecs' was chosen but its inputs were not read.")
+  const api = createEcsApi({
+    region: ecs.region,
+    ecsEndpoint: ecs.ecsEndpointUrl,
+    ec2Endpoint: ecs.ec2EndpointUrl,
+    // Throttling and 5xx answers are retried with the SDK's backoff, up to about a minute.
+    maxAttempts: 8,
+  })
+  const { engine, image, configuration, authToken } = inputs
+  return new EcsProvider({
+    api,
+    cluster: ecs.cluster,
+    ...(ecs.launch ? { launch: ecs.launch } : {}),
+    ...(engine && image !== undefined && configuration && authToken !== undefined
+      ? { relaunch: { engine, image, configuration, authToken, runId: env.GITHUB_RUN_ID ?? '' } }
+      : {}),
+    ...(ecs.ecsEndpointUrl ? { ecsEndpoint: ecs.ecsEndpointUrl } : {}),
+    ...(ecs.ec2EndpointUrl ? { ec2Endpoint: ecs.ec2EndpointUrl } : {}),
+    startTimeoutMs: (inputs.waitTimeoutSeconds ?? 300) * 1000,
+    stopTimeoutMs: 120_000,
   })
 }

@@ -1,36 +1,68 @@
 /**
- * The program a reaper container runs: it sleeps until the preview's expiry, then removes the
- * preview's containers through the Docker API and exits (the reaper itself is auto-removed).
- * It is passed to `node -e`, so any image with Node runs it; everything it needs comes from its
+ * The program of a Docker host's reaper: one small container per host that, every few seconds,
+ * removes the preview containers whose expiry has passed, and exits by itself once no preview
+ * is left. A preview's expiry is its `ephemera.expires-at` label, or a later one on a lease (a
+ * container that is created, never started, only to carry a label: labels of a running
+ * container cannot change, and reuse moves the expiry out).
+ *
+ * It is passed to `node -e`, so any image with Node runs it; what it needs comes from its
  * environment, never from text pasted into the program.
  */
 export const REAPER_PROGRAM = `
 const http = require('node:http');
-const at = Date.parse(process.env.REAP_AT || '');
-const ids = (process.env.REAP_IDS || '').split(',').filter(Boolean);
-const target = process.env.REAP_DOCKER || '/var/run/docker.sock';
-function remove(id) {
-  return new Promise((resolve) => {
-    const options = target.startsWith('tcp://')
-      ? { host: new URL(target).hostname, port: Number(new URL(target).port) }
-      : { socketPath: target };
-    const request = http.request(
-      { ...options, method: 'DELETE', path: '/containers/' + encodeURIComponent(id) + '?force=true&v=true' },
-      (response) => { response.resume(); response.on('end', () => { console.log('removed ' + id + ': ' + response.statusCode); resolve(); }); },
-    );
-    request.on('error', (error) => { console.log('removing ' + id + ' failed: ' + error.message); resolve(); });
+const every = Number(process.env.REAP_INTERVAL_MS || 5000);
+const docker = process.env.REAP_DOCKER || '/var/run/docker.sock';
+const endpoint = docker.startsWith('tcp://')
+  ? { host: new URL(docker).hostname, port: Number(new URL(docker).port) }
+  : { socketPath: docker };
+function call(method, path) {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ ...endpoint, method, path }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    request.on('error', reject);
     request.end();
   });
 }
-async function reap() { for (const id of ids) await remove(id); process.exit(0); }
-process.on('SIGTERM', () => process.exit(0));
-if (Number.isNaN(at) || ids.length === 0) { console.log('nothing to reap'); process.exit(2); }
-// setTimeout holds at most 2^31-1 ms (24.8 days); wake up in steps for longer lifetimes.
-function wait() {
-  const left = at - Date.now();
-  if (left <= 0) return void reap();
-  setTimeout(wait, Math.min(left, 2147483647));
+async function remove(container, why) {
+  const { status } = await call('DELETE', '/containers/' + container.Id + '?force=true&v=true');
+  console.log('removed ' + (container.Names[0] || container.Id) + ' (' + why + '): ' + status);
 }
-console.log('reaping ' + ids.join(',') + ' at ' + new Date(at).toISOString());
-wait();
+const expiry = (c) => Date.parse(c.Labels['ephemera.expires-at'] || '');
+async function sweep() {
+  const filters = encodeURIComponent(JSON.stringify({ label: ['ephemera.tool=ephemera'] }));
+  const all = JSON.parse((await call('GET', '/containers/json?all=1&filters=' + filters)).body);
+  const previews = all.filter((c) => c.Labels['ephemera.role'] === 'preview');
+  const leases = all.filter((c) => c.Labels['ephemera.role'] === 'lease');
+  const now = Date.now();
+  let left = 0;
+  for (const preview of previews) {
+    const own = leases.filter((l) => l.Labels['ephemera.lease-for'] === preview.Id);
+    const at = Math.max(expiry(preview), ...own.map(expiry));
+    if (Number.isNaN(at) || at > now) { left++; continue; }
+    await remove(preview, 'expired at ' + new Date(at).toISOString());
+    for (const lease of own) await remove(lease, 'its preview expired');
+  }
+  const ids = new Set(previews.map((p) => p.Id));
+  for (const lease of leases.filter((l) => !ids.has(l.Labels['ephemera.lease-for']))) {
+    await remove(lease, 'its preview is gone');
+  }
+  return left;
+}
+let idle = 0;
+async function tick() {
+  try {
+    idle = (await sweep()) === 0 ? idle + 1 : 0;
+    // Twice empty, a few seconds apart: a preview launched meanwhile would have shown up.
+    if (idle >= 2) { console.log('no previews left; exiting'); process.exit(0); }
+  } catch (error) {
+    console.log('sweep failed: ' + error.message);
+  }
+  setTimeout(tick, every);
+}
+process.on('SIGTERM', () => process.exit(0));
+console.log('reaping expired previews every ' + every + ' ms');
+tick();
 `

@@ -29,8 +29,14 @@ export async function teardown(): Promise<void> {
   for (const label of CREATED_BY_TESTS) {
     const left = await docker.listContainers({ all: true, filters: { label: [label] } })
     for (const c of left) {
-      console.warn(`removing container left behind: ${c.Names[0]} (${c.Image})`)
-      await docker.getContainer(c.Id).remove({ force: true })
+      // Under CI nothing else uses the engine; on a developer machine another test run may
+      // own the container, so it is only named.
+      if (process.env.CI) {
+        console.warn(`removing container left behind: ${c.Names[0]} (${c.Image})`)
+        await docker.getContainer(c.Id).remove({ force: true })
+      } else {
+        console.warn(`container left behind (remove it with docker rm -f ${c.Id.slice(0, 12)}): ${c.Names[0]}`)
+      }
     }
   }
 }

@@ -108,9 +108,11 @@ describeWithDocker('preview and finish on a Docker host (runner harness, loopbac
       'ephemera.run-id': run.jobEnv.GITHUB_RUN_ID,
       'ephemera.expires-at': run.outputs['expires-at'],
     })
-    expect(
-      await containersLabelled({ 'ephemera.role': 'reaper', 'ephemera.pr': '12' }),
-    ).toHaveLength(1)
+    const reapers = await containersLabelled({
+      'ephemera.tool': 'ephemera',
+      'ephemera.role': 'reaper',
+    })
+    expect(reapers.map((c) => c.State)).toEqual(['running'])
     expect(findLeaks(run, [github.tokens.job])).toEqual([])
   })
 
@@ -126,9 +128,10 @@ describeWithDocker('preview and finish on a Docker host (runner harness, loopbac
     expect(after).toHaveLength(1)
     expect(after[0]?.id).toBe(before[0]?.id)
     expect(after[0]?.body).toContain(SHA2.slice(0, 7))
-    const reapers = await containersLabelled({ 'ephemera.role': 'reaper', 'ephemera.pr': '12' })
-    expect(reapers).toHaveLength(1)
-    expect(reapers[0]?.Labels['ephemera.expires-at']).toBe(run.outputs['expires-at'])
+    // A lease carries the later expiry, since a running container's labels cannot change.
+    const leases = await containersLabelled({ 'ephemera.role': 'lease', 'ephemera.pr': '12' })
+    expect(leases.map((c) => c.Labels['ephemera.expires-at'])).toEqual([run.outputs['expires-at']])
+    expect(leases[0]?.Labels['ephemera.lease-for']).toBe(first[0]?.Id)
   })
 
   it('a changed configuration replaces the instance', async () => {
@@ -138,9 +141,7 @@ describeWithDocker('preview and finish on a Docker host (runner harness, loopbac
     expect(run.outputs['instance-id']).not.toBe(old[0]?.Id)
     const now = await containersLabelled({ 'ephemera.role': 'preview', 'ephemera.pr': '12' })
     expect(now.map((c) => c.Id)).toEqual([run.outputs['instance-id']])
-    expect(
-      await containersLabelled({ 'ephemera.role': 'reaper', 'ephemera.pr': '12' }),
-    ).toHaveLength(1)
+    expect(await containersLabelled({ 'ephemera.role': 'lease', 'ephemera.pr': '12' })).toEqual([])
   })
 
   it('two overlapping runs leave one instance and one comment', async () => {
@@ -232,10 +233,18 @@ describeWithDocker('preview and finish on a Docker host (runner harness, loopbac
     expect(await containersLabelled({ 'ephemera.pr': '16' })).toEqual([])
   })
 
-  it('teardown of the last PR leaves nothing running', async () => {
+  it('teardown of the last PR leaves nothing running; the reaper then exits by itself', async () => {
     github.closePull(13)
     const run = await finish(pullRequestEvent('closed', { repository, number: 13, sha: SHA1 }))
     expect(run.exitCode, run.stdout).toBe(0)
     expect(await containersLabelled({ 'ephemera.repository': repository })).toEqual([])
+    const deadline = Date.now() + 30_000
+    while (
+      Date.now() < deadline &&
+      (await containersLabelled({ 'ephemera.tool': 'ephemera' })).length > 0
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(await containersLabelled({ 'ephemera.tool': 'ephemera' })).toEqual([])
   })
 })

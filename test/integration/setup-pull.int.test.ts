@@ -237,11 +237,9 @@ describeWithDocker('setup pulling through a loopback registry (real engine)', ()
     await expectNothingStarted(run)
   })
 
-  // TODO: fails until pull errors are read without dockerode's "(HTTP code 500)" prefix. A
-  // registry that challenges at /v2/ (Basic auth on every repository) makes the engine give up
-  // before it asks, with "no basic auth credentials" in a 500 answer; isTransientPullError sees
-  // the 500, so the pull is retried for 14 s and then reported as a plain failure.
-  it.fails('fails at once without a login when every repository needs one', async () => {
+  // A registry that challenges at /v2/ makes the engine give up with "no basic auth
+  // credentials" inside a 500 answer: the 500 must not make it look transient.
+  it('fails at once without a login when every repository needs one', async () => {
     const strict = await startRegistry({ challengeBase: true })
     try {
       strict.push(PRIVATE, 'base', image)
@@ -258,10 +256,9 @@ describeWithDocker('setup pulling through a loopback registry (real engine)', ()
     }
   })
 
-  // TODO: fails until registryAuth decodes the stored login. The engine reads only username and
-  // password from X-Registry-Auth, and registryAuth passes the config file's encoded `auth`
-  // field, so a login made with docker/login-action is never sent.
-  it.fails('pulls from a registry that needs a login with the credentials docker login stored', async () => {
+  // The engine reads only username and password from X-Registry-Auth, not the config file's
+  // encoded `auth` field.
+  it('pulls from a registry that needs a login with the credentials docker login stored', async () => {
     const strict = await startRegistry({ challengeBase: true })
     try {
       const { ref, tag } = newRef(PRIVATE, strict.host)

@@ -122,6 +122,28 @@ describe('ensureImage', () => {
 
   it.each([
     ['toomanyrequests: rate limit', true],
+    // The engine's own words, as dockerode reports them (measured against a loopback registry).
+    [
+      '(HTTP code 500) server error - toomanyrequests: too many requests: the pull rate limit of this registry is reached ',
+      true,
+    ],
+    [
+      '(HTTP code 500) server error - received unexpected HTTP status: 503 Service Unavailable ',
+      true,
+    ],
+    [
+      '(HTTP code 404) unexpected - manifest for 127.0.0.1:5000/ephemera/lite:nope not found: manifest unknown: manifest unknown ',
+      false,
+    ],
+    [
+      '(HTTP code 404) unexpected - repository 127.0.0.1:5000/ephemera/none not found: name unknown: repository name not known to registry ',
+      false,
+    ],
+    ['(HTTP code 500) server error - unauthorized: authentication required ', false],
+    [
+      '(HTTP code 500) server error - Head "http://127.0.0.1:5000/v2/ephemera/private/manifests/a": no basic auth credentials ',
+      false,
+    ],
     ['Get "https://registry/v2/": net/http: TLS handshake timeout', true],
     ['pull access denied for x, repository does not exist', false],
     ['unauthorized: authentication required', false],
