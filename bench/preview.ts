@@ -130,6 +130,13 @@ async function timeSweep(n: number): Promise<number> {
   const github = await startGitHubServer({ owner: 'bench', repo: `sweep-${n}` })
   const repository = `${github.owner}/${github.repo}`
   try {
+    // A host reaper left by an earlier run would remove these expired previews itself, racing
+    // the sweep being measured.
+    const reapers = await docker.listContainers({
+      all: true,
+      filters: { label: ['ephemera.role=reaper'] },
+    })
+    await Promise.all(reapers.map((c) => docker.getContainer(c.Id).remove({ force: true })))
     await seedExpired(repository, n)
     const run = await runAction({
       action: 'finish',
