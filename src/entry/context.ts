@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
 import { createGitHubApi, type GitHubApi } from '../github/api.js'
 import type { RunRef } from '../github/types.js'
-import { runLink } from '../preview/run.js'
+import { createGitHubReporter } from '../preview/github-reporter.js'
+import { type PreviewReporter, silentReporter } from '../preview/report.js'
+import { repoOf, runLink } from '../preview/run.js'
 
 /** The event that started the run, read from the file the runner names. */
 export function readEvent(env: NodeJS.ProcessEnv): {
@@ -44,4 +46,14 @@ export function runOf(env: NodeJS.ProcessEnv): RunRef {
     attempt: Number(env.GITHUB_RUN_ATTEMPT ?? 1),
     url: runLink(env),
   }
+}
+
+/** Where a preview's state is shown: its PR comment and deployment, or nowhere without a token. */
+export function reporterFor(
+  github: GitHubApi | undefined,
+  env: NodeJS.ProcessEnv,
+  opts: { comment: boolean; deployment: boolean; secrets: string[] },
+): PreviewReporter {
+  if (!github) return silentReporter
+  return createGitHubReporter(github, { repo: repoOf(env), run: runOf(env), ...opts })
 }

@@ -1,12 +1,9 @@
 import * as core from '@actions/core'
 import { runFinish } from '../finish/run.js'
 import { readFinishInputs } from '../inputs/finish.js'
-import { createGitHubReporter } from '../preview/github-reporter.js'
-import { silentReporter } from '../preview/report.js'
-import { repoOf } from '../preview/run.js'
 import { createProvider } from '../providers/factory.js'
 import { errorMessage } from '../util/errors.js'
-import { gitHubFor, readEvent, runOf } from './context.js'
+import { gitHubFor, readEvent, reporterFor } from './context.js'
 
 async function main(): Promise<void> {
   try {
@@ -14,15 +11,11 @@ async function main(): Promise<void> {
     const event = readEvent(env)
     const inputs = readFinishInputs(event, env)
     const github = gitHubFor(inputs.githubToken, env)
-    const reporter = github
-      ? createGitHubReporter(github, {
-          repo: repoOf(env),
-          run: runOf(env),
-          comment: inputs.comment,
-          deployment: inputs.deployment,
-          secrets: [inputs.githubToken],
-        })
-      : silentReporter
+    const reporter = reporterFor(github, env, {
+      comment: inputs.comment,
+      deployment: inputs.deployment,
+      secrets: [inputs.githubToken],
+    })
     await runFinish(inputs, { provider: createProvider(inputs), github, reporter, env, event })
   } catch (error) {
     core.setFailed(errorMessage(error))

@@ -1,26 +1,20 @@
 import * as core from '@actions/core'
 import { readPreviewInputs } from '../inputs/preview.js'
-import { createGitHubReporter } from '../preview/github-reporter.js'
-import { silentReporter } from '../preview/report.js'
-import { repoOf, runPreview } from '../preview/run.js'
+import { runPreview } from '../preview/run.js'
 import { createProvider } from '../providers/factory.js'
 import { errorMessage } from '../util/errors.js'
-import { gitHubFor, readEvent, runOf } from './context.js'
+import { gitHubFor, readEvent, reporterFor } from './context.js'
 
 async function main(): Promise<void> {
   try {
     const env = process.env
     const inputs = readPreviewInputs(env)
     const github = gitHubFor(inputs.githubToken, env)
-    const reporter = github
-      ? createGitHubReporter(github, {
-          repo: repoOf(env),
-          run: runOf(env),
-          comment: inputs.comment,
-          deployment: inputs.deployment,
-          secrets: [inputs.githubToken, inputs.authToken],
-        })
-      : silentReporter
+    const reporter = reporterFor(github, env, {
+      comment: inputs.comment,
+      deployment: inputs.deployment,
+      secrets: [inputs.githubToken, inputs.authToken],
+    })
     await runPreview(inputs, {
       provider: createProvider(inputs),
       github,

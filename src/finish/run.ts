@@ -44,7 +44,11 @@ export async function runFinish(inputs: FinishInputs, deps: FinishDeps): Promise
   return result
 }
 
-async function pullNumber(inputs: FinishInputs, deps: FinishDeps): Promise<number | undefined> {
+/** The PR this run is about and its previews (of one name, when given). */
+async function previewsOfPull(
+  inputs: FinishInputs,
+  deps: FinishDeps,
+): Promise<{ pr: number; repository: string; instances: PreviewInstance[] } | undefined> {
   const resolved = await resolvePullRequest(
     deps.event.name,
     deps.event.payload,
@@ -56,19 +60,19 @@ async function pullNumber(inputs: FinishInputs, deps: FinishDeps): Promise<numbe
     core.notice(`Nothing to ${inputs.mode}: ${resolved.reason}`)
     return undefined
   }
-  return resolved.pull.number
+  const pr = resolved.pull.number
+  const repository = deps.env.GITHUB_REPOSITORY ?? ''
+  const name = inputs.name ? { name: inputs.name } : {}
+  return { pr, repository, instances: await deps.provider.list({ repository, pr, ...name }) }
 }
+
+const NOTHING: FinishResult = { removed: 0, kept: 0, decisions: [] }
 
 /** The PR's comment (and deployment) take the job's final status. */
 async function finalize(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResult> {
-  const pr = await pullNumber(inputs, deps)
-  if (pr === undefined) return { removed: 0, kept: 0, decisions: [] }
-  const repository = deps.env.GITHUB_REPOSITORY ?? ''
-  const instances = await deps.provider.list({
-    repository,
-    pr,
-    ...(inputs.name ? { name: inputs.name } : {}),
-  })
+  const found = await previewsOfPull(inputs, deps)
+  if (!found) return NOTHING
+  const { pr, repository, instances } = found
   const status = inputs.status ?? 'success'
   if (instances.length === 0) {
     const name = inputs.name ?? 'default'
@@ -103,14 +107,9 @@ async function finalize(inputs: FinishInputs, deps: FinishDeps): Promise<FinishR
 
 /** Removes the PR's previews when it closes, and marks their comments and deployments. */
 async function teardown(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResult> {
-  const pr = await pullNumber(inputs, deps)
-  if (pr === undefined) return { removed: 0, kept: 0, decisions: [] }
-  const repository = deps.env.GITHUB_REPOSITORY ?? ''
-  const instances = await deps.provider.list({
-    repository,
-    pr,
-    ...(inputs.name ? { name: inputs.name } : {}),
-  })
+  const found = await previewsOfPull(inputs, deps)
+  if (!found) return NOTHING
+  const { pr, repository, instances } = found
   const decisions = await removeAll(instances, `PR #${pr} was closed`, deps.provider)
   const names = new Set(instances.map((i) => i.key.name))
   if (inputs.name) names.add(inputs.name)
