@@ -298,7 +298,7 @@ export class EcsProvider implements PreviewProvider {
       core.info(
         `Task ${instance.id} keeps its stop time ${instance.expiresAt.toISOString()}: a running task's timer cannot move${left * 2 >= wanted ? '' : ', and this step has no launch settings to replace it'}.`,
       )
-      return instance
+      return this.refresh(instance)
     }
     core.info(
       `Task ${instance.id} stops at ${instance.expiresAt.toISOString()}, less than half of 'lifetime' from now, and a running task's timer cannot move; replacing it with a task that stops at ${expiresAt.toISOString()}.`,
@@ -311,6 +311,14 @@ export class EcsProvider implements PreviewProvider {
       configHash: instance.configHash,
       expiresAt,
     })
+  }
+
+  /** The instance as ECS sees it now: a task listed while provisioning has an address since. */
+  private async refresh(instance: PreviewInstance): Promise<PreviewInstance> {
+    const [task] = await this.describe([instance.id])
+    if (!task) return instance
+    const address = task.eniId ? (await this.addresses([task])).get(task.eniId) : undefined
+    return instanceOf(task, address)
   }
 
   async logs(instance: PreviewInstance, _tail: number): Promise<string> {
