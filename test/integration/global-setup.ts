@@ -35,7 +35,9 @@ export async function teardown(): Promise<void> {
         console.warn(`removing container left behind: ${c.Names[0]} (${c.Image})`)
         await docker.getContainer(c.Id).remove({ force: true })
       } else {
-        console.warn(`container left behind (remove it with docker rm -f ${c.Id.slice(0, 12)}): ${c.Names[0]}`)
+        console.warn(
+          `container left behind (remove it with docker rm -f ${c.Id.slice(0, 12)}): ${c.Names[0]}`,
+        )
       }
     }
   }
