@@ -4,7 +4,7 @@ import { EMULATOR_CREDENTIALS } from '../constants.js'
 import type { GitHubApi } from '../github/api.js'
 import type { RepoRef } from '../github/types.js'
 import type { PreviewInputs } from '../inputs/preview.js'
-import { describeKey } from '../providers/docker-host.js'
+import { describeKey } from '../providers/labels.js'
 import type {
   PreviewInstance,
   PreviewKey,

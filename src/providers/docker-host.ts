@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 import * as core from '@actions/core'
 import { LABELS, TOOL } from '../constants.js'
@@ -11,10 +10,25 @@ import {
   statusOf,
 } from '../docker/engine.js'
 import { lastLines } from '../docker/logs.js'
-import { ENGINE_NAMES, ENGINES, type EngineName } from '../engines.js'
+import { ENGINES } from '../engines.js'
 import { ActionError, errorMessage } from '../util/errors.js'
+import {
+  createLease,
+  ensureHostReaper,
+  type HostReaperOptions,
+  LEASE_LABEL,
+  listLeases,
+  ROLE_LEASE,
+} from './docker-reaper.js'
+import {
+  describeKey,
+  engineName,
+  instanceName,
+  instanceStatus,
+  keyLabels,
+  keyOf,
+} from './labels.js'
 import type {
-  InstanceStatus,
   ListFilter,
   PreviewInstance,
   PreviewKey,
@@ -22,8 +36,10 @@ import type {
   PreviewSpec,
   ReadyResult,
 } from './provider.js'
-import { REAPER_PROGRAM } from './reaper.js'
 import { fillTemplate, slug, type TemplateValues } from './template.js'
+
+// Kept for callers that named it here first.
+export { describeKey, instanceName }
 
 export interface DockerHostOptions {
   docker: DockerEngine
@@ -45,11 +61,7 @@ export interface DockerHostOptions {
 }
 
 const ROLE_PREVIEW = 'preview'
-const ROLE_REAPER = 'reaper'
-const ROLE_LEASE = 'lease'
-const REAPER_NAME = 'ephemera-reaper'
 const PORT_LABEL = 'ephemera.port'
-const LEASE_LABEL = 'ephemera.lease-for'
 
 /** Previews as containers on one Docker host, removed at expiry by the host's reaper. */
 export class DockerHostProvider implements PreviewProvider {
@@ -93,7 +105,7 @@ export class DockerHostProvider implements PreviewProvider {
       try {
         // The preview exists before the reaper is checked, so a reaper about to exit for want
         // of previews sees it.
-        await this.ensureReaper()
+        await ensureHostReaper(docker, this.reaperOptions())
         await docker.startContainer(id)
       } catch (error) {
         await this.destroyById(id).catch(() => undefined)
@@ -193,27 +205,25 @@ export class DockerHostProvider implements PreviewProvider {
   }
 
   async extend(instance: PreviewInstance, expiresAt: Date): Promise<PreviewInstance> {
-    // Labels of a running container cannot change: a new lease carries the later expiry.
     const { docker } = this.opts
     const old = await this.leasesOf(instance.id)
-    const lease = await docker.createContainer({
-      name: `ephemera-lease-${instance.id.slice(0, 12)}-${randomBytes(3).toString('hex')}`,
-      image: this.opts.reaperImage,
-      env: {},
-      labels: {
-        ...keyLabels(instance.key),
-        [LABELS.role]: ROLE_LEASE,
-        [LABELS.expiresAt]: expiresAt.toISOString(),
-        [LEASE_LABEL]: instance.id,
-      },
-      network: 'host',
-      ports: [],
-      binds: [],
+    const lease = await createLease(docker, this.opts.reaperImage, {
+      target: instance.id,
+      labels: keyLabels(instance.key),
+      expiresAt,
     })
     await Promise.all(old.filter((id) => id !== lease).map((id) => docker.removeContainer(id)))
     this.knownLeases.set(instance.id, [lease])
-    await this.ensureReaper()
+    await ensureHostReaper(docker, this.reaperOptions())
     return { ...instance, expiresAt }
+  }
+
+  private reaperOptions(): HostReaperOptions {
+    return {
+      image: this.opts.reaperImage,
+      ensureImage: this.opts.ensureImage,
+      intervalMs: this.opts.reaperIntervalMs ?? 5000,
+    }
   }
 
   async logs(instance: PreviewInstance, tail: number): Promise<string> {
@@ -274,57 +284,7 @@ export class DockerHostProvider implements PreviewProvider {
   }
 
   private async leasesOf(id: string): Promise<string[]> {
-    const found = await this.opts.docker.listContainers({
-      [LABELS.tool]: TOOL,
-      [LABELS.role]: ROLE_LEASE,
-      [LEASE_LABEL]: id,
-    })
-    return found.map((c) => c.id)
-  }
-
-  /**
-   * Makes sure the host's reaper runs: one container for all previews on the host, under a
-   * fixed name, so concurrent launches start at most one.
-   */
-  private async ensureReaper(): Promise<void> {
-    const { docker } = this.opts
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const existing = (
-        await docker.listContainers({ [LABELS.tool]: TOOL, [LABELS.role]: ROLE_REAPER })
-      )[0]
-      if (existing?.state === 'running') return
-      if (existing) await docker.removeContainer(existing.id)
-      await this.opts.ensureImage(this.opts.reaperImage)
-      const socket = docker.endpoint.socketPath
-      let id: string
-      try {
-        id = await docker.createContainer({
-          name: REAPER_NAME,
-          image: this.opts.reaperImage,
-          cmd: ['/usr/local/bin/node', '-e', REAPER_PROGRAM],
-          env: {
-            REAP_DOCKER: socket ? '/var/run/docker.sock' : docker.endpoint.url,
-            REAP_INTERVAL_MS: String(this.opts.reaperIntervalMs ?? 5000),
-          },
-          labels: { [LABELS.tool]: TOOL, [LABELS.role]: ROLE_REAPER },
-          // Host networking lets the reaper reach a tcp:// engine on the host's loopback.
-          network: 'host',
-          ports: [],
-          binds: socket ? [`${socket}:/var/run/docker.sock`] : [],
-          autoRemove: true,
-        })
-      } catch (error) {
-        if (statusOf(error) === 409) continue // another launch is starting it
-        throw error
-      }
-      await docker.startContainer(id).catch((error: unknown) => {
-        if (statusOf(error) !== 304) throw error
-      })
-      core.info(
-        `Started the host's reaper (${id.slice(0, 12)}): it removes previews at their expiry.`,
-      )
-      return
-    }
+    return (await listLeases(this.opts.docker, id)).map((c) => c.id)
   }
 
   /** The lowest port in the range that no preview on this host holds and nothing listens on. */
@@ -375,47 +335,6 @@ export class DockerHostProvider implements PreviewProvider {
       endpoint: `http://${this.opts.host}:${port}`,
     }
   }
-}
-
-/** The container name of a preview: the same for every run, unique per repository, PR and name. */
-export function instanceName(key: PreviewKey): string {
-  const repo = slug(key.repository.split('/')[1] ?? key.repository, 30)
-  const owner = createHash('sha256').update(key.repository).digest('hex').slice(0, 6)
-  return `ephemera-${repo}-pr${key.pr}-${slug(key.name, 20)}-${owner}`
-}
-
-function keyLabels(key: PreviewKey): Record<string, string> {
-  return {
-    [LABELS.tool]: TOOL,
-    [LABELS.repository]: key.repository,
-    [LABELS.pr]: String(key.pr),
-    [LABELS.name]: key.name,
-  }
-}
-
-function keyOf(labels: Record<string, string>): PreviewKey {
-  return {
-    repository: labels[LABELS.repository] ?? '',
-    pr: Number(labels[LABELS.pr] ?? 0),
-    name: labels[LABELS.name] ?? '',
-  }
-}
-
-function engineName(label: string | undefined): EngineName {
-  return (ENGINE_NAMES as readonly string[]).includes(label ?? '')
-    ? (label as EngineName)
-    : 'localstack'
-}
-
-function instanceStatus(state: string): InstanceStatus {
-  if (state === 'running') return 'running'
-  if (state === 'created' || state === 'restarting') return 'starting'
-  if (state === 'removing' || state === 'paused') return 'stopping'
-  return 'stopped'
-}
-
-export function describeKey(key: PreviewKey): string {
-  return `${key.repository}#${key.pr} '${key.name}'`
 }
 
 function isPortFree(port: number): Promise<boolean> {
