@@ -8,15 +8,11 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
-  type ContainerDefinition as SdkContainerDefinition,
-  type TaskDefinition as SdkTaskDefinition,
   StopTaskCommand,
-  type Task,
 } from '@aws-sdk/client-ecs'
 import { ActionError, errorMessage } from '../util/errors.js'
 import {
   AwsCallError,
-  type ContainerDefinition,
   type EcsApi,
   type EcsTask,
   type EniAddress,
@@ -25,7 +21,14 @@ import {
   type TaskDefinitionInfo,
   type TaskDefinitionInput,
 } from './ecs-api.js'
-import { ACTION_KEY, codeOf, LoggingRetryStrategy } from './retry.js'
+import {
+  toAwsCallError,
+  toSdkContainer,
+  toTagList,
+  toTask,
+  toTaskDefinition,
+} from './ecs-sdk-shapes.js'
+import { ACTION_KEY, LoggingRetryStrategy } from './retry.js'
 
 export interface EcsApiConfig {
   region: string
@@ -302,109 +305,5 @@ class SdkEcsApi implements EcsApi {
         },
       { relation: 'after', toMiddleware: 'retryMiddleware', name: 'ephemeraActionTag' },
     )
-  }
-}
-
-function statusOf(error: unknown): number {
-  const meta = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata
-  return meta?.httpStatusCode ?? 0
-}
-
-function toAwsCallError(action: string, error: unknown): AwsCallError | ActionError {
-  if (error instanceof ActionError || error instanceof AwsCallError) return error
-  const attempts = (error as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts ?? 1
-  const resourceIds = (error as { resourceIds?: unknown } | null)?.resourceIds
-  return new AwsCallError(
-    action,
-    codeOf(error),
-    errorMessage(error),
-    statusOf(error),
-    attempts,
-    Array.isArray(resourceIds) ? resourceIds.filter((r) => typeof r === 'string') : [],
-  )
-}
-
-function toTagList(tags: Record<string, string>): Array<{ key: string; value: string }> {
-  return Object.entries(tags).map(([key, value]) => ({ key, value }))
-}
-
-function toSdkContainer(c: ContainerDefinition): SdkContainerDefinition {
-  return {
-    name: c.name,
-    image: c.image,
-    essential: c.essential,
-    portMappings: c.ports.map((containerPort) => ({ containerPort, protocol: 'tcp' })),
-    ...(c.entryPoint ? { entryPoint: c.entryPoint } : {}),
-    ...(c.command ? { command: c.command } : {}),
-    ...(c.stopTimeout ? { stopTimeout: c.stopTimeout } : {}),
-    ...(c.logs
-      ? {
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': c.logs.group,
-              'awslogs-region': c.logs.region,
-              'awslogs-stream-prefix': c.logs.streamPrefix,
-            },
-          },
-        }
-      : {}),
-  }
-}
-
-function toTaskDefinition(td: SdkTaskDefinition): TaskDefinitionInfo {
-  return {
-    arn: td.taskDefinitionArn ?? '',
-    family: td.family ?? '',
-    containers: (td.containerDefinitions ?? []).map((c) => {
-      const options = c.logConfiguration?.options ?? {}
-      const group = options['awslogs-group']
-      return {
-        name: c.name ?? '',
-        image: c.image ?? '',
-        essential: c.essential ?? true,
-        ports: (c.portMappings ?? []).flatMap((p) => (p.containerPort ? [p.containerPort] : [])),
-        ...(c.entryPoint ? { entryPoint: c.entryPoint } : {}),
-        ...(c.command ? { command: c.command } : {}),
-        ...(c.logConfiguration?.logDriver === 'awslogs' && group
-          ? {
-              logs: {
-                group,
-                region: options['awslogs-region'] ?? '',
-                streamPrefix: options['awslogs-stream-prefix'] ?? '',
-              },
-            }
-          : {}),
-      }
-    }),
-  }
-}
-
-function toTask(t: Task): EcsTask {
-  const arn = t.taskArn ?? ''
-  const eni = t.attachments?.find((a) => a.type === 'ElasticNetworkInterface')
-  const detail = (name: string) => eni?.details?.find((d) => d.name === name)?.value
-  const eniId = detail('networkInterfaceId')
-  const privateIp = detail('privateIPv4Address')
-  const subnetId = detail('subnetId')
-  return {
-    arn,
-    id: arn.split('/').at(-1) ?? arn,
-    taskDefinitionArn: t.taskDefinitionArn ?? '',
-    lastStatus: t.lastStatus ?? 'UNKNOWN',
-    desiredStatus: t.desiredStatus ?? 'UNKNOWN',
-    ...(t.startedBy ? { startedBy: t.startedBy } : {}),
-    tags: Object.fromEntries((t.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? ''])),
-    ...(t.stopCode ? { stopCode: t.stopCode } : {}),
-    ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
-    containers: (t.containers ?? []).map((c) => ({
-      name: c.name ?? '',
-      lastStatus: c.lastStatus ?? 'UNKNOWN',
-      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-      ...(c.reason ? { reason: c.reason } : {}),
-    })),
-    ...(eniId ? { eniId } : {}),
-    ...(privateIp ? { privateIp } : {}),
-    ...(subnetId ? { subnetId } : {}),
   }
 }

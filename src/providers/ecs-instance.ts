@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto'
 import type { EcsTask, EniAddress } from '../aws/ecs-api.js'
 import { LABELS, TOOL } from '../constants.js'
+import type { ContainerState } from '../docker/engine.js'
 import { ENGINE_NAMES, type EngineName } from '../engines.js'
+import { EMULATOR_CONTAINER } from './ecs-task-definition.js'
 import type { InstanceStatus, ListFilter, PreviewInstance, PreviewSpec } from './provider.js'
 
 /** RunTask's startedBy for every preview task; ListTasks filters on it. */
@@ -110,4 +112,19 @@ export function nextClientToken(previous: string, taskArns: string[]): string {
 function token(parts: unknown[]): string {
   // Up to 64 characters are allowed.
   return `ephemera-${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40)}`
+}
+
+/** The task in the shape readiness waiting checks between probes: running or not. */
+export function containerStateOf(task: EcsTask): ContainerState {
+  const emulator = task.containers.find((c) => c.name === EMULATOR_CONTAINER)
+  return {
+    id: task.id,
+    name: EMULATOR_CONTAINER,
+    running: statusOf(task) === 'running',
+    status: task.lastStatus.toLowerCase(),
+    exitCode: emulator?.exitCode ?? 0,
+    oomKilled: false,
+    error: task.stoppedReason ?? '',
+    labels: task.tags,
+  }
 }

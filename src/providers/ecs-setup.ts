@@ -1,13 +1,16 @@
 // What a preview task runs: the task definition given in 'task-definition' or one registered
-// on demand, and where its containers' output can be found.
+// on demand, the RunTask request, and where its containers' output can be found.
 import * as core from '@actions/core'
-import type { ContainerDefinition, EcsApi, EcsTask } from '../aws/ecs-api.js'
+import type { ContainerDefinition, EcsApi, EcsTask, RunTaskInput } from '../aws/ecs-api.js'
 import type { EngineProfile } from '../engines.js'
 import { InputError } from '../util/errors.js'
+import { STARTED_BY, taskTags } from './ecs-instance.js'
 import {
   containersOf,
   type EcsLaunchSettings,
   EMULATOR_CONTAINER,
+  EXPIRES_ENV,
+  EXPIRES_EPOCH_ENV,
   onDemandTaskDefinition,
   TIMER_CONTAINER,
 } from './ecs-task-definition.js'
@@ -65,6 +68,46 @@ export async function resolveTaskDefinition(
     `Registered task definition ${registered.arn}: ${spec.image} on port ${port} and a timer (${timerImage}), ${input.cpu} CPU units, ${input.memory} MiB.`,
   )
   return { arn: registered.arn, ...resolved }
+}
+
+/** RunTask's request for a preview, all but the client token. */
+export function runTaskInput(
+  spec: PreviewSpec,
+  td: ResolvedTaskDefinition,
+  settings: EcsLaunchSettings,
+  cluster: string,
+): Omit<RunTaskInput, 'clientToken'> {
+  const emulatorEnv: Record<string, string> = { ...spec.configuration }
+  if (td.port !== spec.engine.containerPort && spec.engine.listenEnv) {
+    Object.assign(emulatorEnv, spec.engine.listenEnv(td.port))
+  }
+  // TODO: the token travels as a container override, which ecs:DescribeTasks shows to anyone
+  // with read access in the account; a Secrets Manager reference would need more IAM setup.
+  if (spec.authToken !== '' && spec.engine.tokenEnv) {
+    emulatorEnv[spec.engine.tokenEnv] = spec.authToken
+  }
+  return {
+    cluster,
+    taskDefinition: td.arn,
+    subnets: settings.subnets,
+    securityGroups: settings.securityGroups,
+    assignPublicIp: settings.assignPublicIp,
+    startedBy: STARTED_BY,
+    tags: taskTags(spec, td.port),
+    overrides: [
+      { name: td.emulator, environment: emulatorEnv },
+      {
+        name: td.timer,
+        environment: {
+          [EXPIRES_ENV]: spec.expiresAt.toISOString(),
+          [EXPIRES_EPOCH_ENV]: String(Math.ceil(spec.expiresAt.getTime() / 1000)),
+        },
+      },
+    ],
+    // A given task definition keeps its own size unless cpu or memory is set.
+    ...(settings.taskDefinition && settings.cpu ? { cpu: settings.cpu } : {}),
+    ...(settings.taskDefinition && settings.memory ? { memory: settings.memory } : {}),
+  }
 }
 
 function checkPort(engine: EngineProfile, port: number): void {

@@ -2,30 +2,29 @@ import * as core from '@actions/core'
 import { AwsCallError, type EcsApi, type EcsTask, type RunTaskInput } from '../aws/ecs-api.js'
 import { describeServices, probeEmulator } from '../container/probe.js'
 import { waitUntilReady } from '../container/wait-ready.js'
-import type { ContainerState } from '../docker/engine.js'
 import { ENGINES } from '../engines.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { ActionError, errorMessage } from '../util/errors.js'
 import { describeKey } from './docker-host.js'
 import { type EcsErrorContext, explainAwsError, explainRunTaskFailures } from './ecs-errors.js'
 import {
+  containerStateOf,
   describeStop,
   firstClientToken,
-  hostOf,
   instanceOf,
   matchesFilter,
   nextClientToken,
   STARTED_BY,
   statusOf,
-  taskTags,
 } from './ecs-instance.js'
-import { logLocation, type ResolvedTaskDefinition, resolveTaskDefinition } from './ecs-setup.js'
 import {
-  type EcsLaunchSettings,
-  EMULATOR_CONTAINER,
-  EXPIRES_ENV,
-  EXPIRES_EPOCH_ENV,
-} from './ecs-task-definition.js'
+  logLocation,
+  type ResolvedTaskDefinition,
+  resolveTaskDefinition,
+  runTaskInput,
+} from './ecs-setup.js'
+import type { EcsLaunchSettings } from './ecs-task-definition.js'
+import { TaskWatch } from './ecs-tasks.js'
 import type {
   ListFilter,
   PreviewInstance,
@@ -69,11 +68,19 @@ export class EcsProvider implements PreviewProvider {
   private readonly clock: Clock
   private readonly poll: { firstMs: number; maxMs: number }
   private readonly definitions = new Map<string, Promise<ResolvedTaskDefinition>>()
-  private readonly warned = new Set<string>()
+  private readonly watch: TaskWatch
 
   constructor(private readonly opts: EcsProviderOptions) {
     this.clock = opts.clock ?? systemClock
     this.poll = opts.poll ?? { firstMs: 250, maxMs: 3000 }
+    this.watch = new TaskWatch({
+      api: opts.api,
+      cluster: opts.cluster,
+      clock: this.clock,
+      poll: this.poll,
+      wantsPublicIp: opts.launch?.assignPublicIp ?? true,
+      explain: (error) => this.explain(error),
+    })
   }
 
   /**
@@ -84,36 +91,7 @@ export class EcsProvider implements PreviewProvider {
     const settings = this.opts.launch
     if (!settings) throw new ActionError('The ECS provider was created without launch settings.')
     const td = await this.taskDefinition(spec, settings)
-    const emulatorEnv: Record<string, string> = { ...spec.configuration }
-    if (td.port !== spec.engine.containerPort && spec.engine.listenEnv) {
-      Object.assign(emulatorEnv, spec.engine.listenEnv(td.port))
-    }
-    // TODO: the token travels as a container override, which ecs:DescribeTasks shows to anyone
-    // with read access in the account; a Secrets Manager reference would need more IAM setup.
-    if (spec.authToken !== '' && spec.engine.tokenEnv) {
-      emulatorEnv[spec.engine.tokenEnv] = spec.authToken
-    }
-    const input: Omit<RunTaskInput, 'clientToken'> = {
-      cluster: this.opts.cluster,
-      taskDefinition: td.arn,
-      subnets: settings.subnets,
-      securityGroups: settings.securityGroups,
-      assignPublicIp: settings.assignPublicIp,
-      startedBy: STARTED_BY,
-      tags: taskTags(spec, td.port),
-      overrides: [
-        { name: td.emulator, environment: emulatorEnv },
-        {
-          name: td.timer,
-          environment: {
-            [EXPIRES_ENV]: spec.expiresAt.toISOString(),
-            [EXPIRES_EPOCH_ENV]: String(Math.ceil(spec.expiresAt.getTime() / 1000)),
-          },
-        },
-      ],
-      ...(settings.taskDefinition && settings.cpu ? { cpu: settings.cpu } : {}),
-      ...(settings.taskDefinition && settings.memory ? { memory: settings.memory } : {}),
-    }
+    const input = runTaskInput(spec, td, settings, this.opts.cluster)
     const { task, adopted } = await this.runTaskOnce(spec, input)
     if (adopted) {
       core.info(
@@ -124,7 +102,14 @@ export class EcsProvider implements PreviewProvider {
         `Started task ${task.id} (${td.arn}) in cluster ${this.opts.cluster}; its timer stops it at ${spec.expiresAt.toISOString()}.`,
       )
     }
-    return this.awaitAddress(task, !adopted)
+    const found = await this.watch.awaitAddress(task.arn, this.opts.startTimeoutMs)
+    if ('instance' in found) return found.instance
+    const last = found.timedOut
+    if (!adopted && last)
+      await this.destroy(instanceOf(last, undefined), 'it got no address in time')
+    throw new ActionError(
+      `Task ${task.id} got no network interface within ${Math.round(this.opts.startTimeoutMs / 1000)} s (it is ${last?.lastStatus ?? 'gone'}). Fargate may be slow to provision in these 'subnets'; raise 'wait-timeout' or run again.`,
+    )
   }
 
   private async runTaskOnce(
@@ -145,7 +130,7 @@ export class EcsProvider implements PreviewProvider {
         // The token is taken: by an overlapping run's task (adopt it), or by one that has
         // stopped since (every run derives the same next token from it).
         const ids = error.resourceIds
-        const earlier = ids.length > 0 ? await this.describe(ids) : []
+        const earlier = ids.length > 0 ? await this.watch.describe(ids) : []
         const live = earlier.find((t) => t.desiredStatus === 'RUNNING')
         if (live) return { task: live, adopted: true }
         core.debug(`client token ${clientToken} belongs to stopped task(s) ${ids.join(', ')}`)
@@ -157,40 +142,12 @@ export class EcsProvider implements PreviewProvider {
     )
   }
 
-  /** Polls the new task until its network interface has an address (PENDING on). */
-  private async awaitAddress(task: EcsTask, ours: boolean): Promise<PreviewInstance> {
-    const deadline = this.clock.now() + this.opts.startTimeoutMs
-    let delay = this.poll.firstMs
-    for (;;) {
-      const [current] = await this.describe([task.arn])
-      if (!current) throw new ActionError(`ECS no longer knows task ${task.id}, started just now.`)
-      const status = statusOf(current)
-      if (status === 'stopped' || status === 'stopping') return instanceOf(current, undefined)
-      if (current.eniId && current.lastStatus !== 'PROVISIONING') {
-        const address = (await this.addresses([current])).get(current.eniId)
-        // A public IP can trail the interface by a moment; RUNNING without one means none.
-        if (address?.publicIp || !this.wantsPublicIp() || current.lastStatus === 'RUNNING') {
-          this.warnIfPrivate(current, address?.publicIp, hostOf(current, address))
-          return instanceOf(current, address)
-        }
-      }
-      if (this.clock.now() >= deadline) {
-        if (ours) await this.destroy(instanceOf(current, undefined), 'it got no address in time')
-        throw new ActionError(
-          `Task ${task.id} got no network interface within ${Math.round(this.opts.startTimeoutMs / 1000)} s (it is ${current.lastStatus}). Fargate may be slow to provision in these 'subnets'; raise 'wait-timeout' or run again.`,
-        )
-      }
-      await this.clock.sleep(delay)
-      delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5))
-    }
-  }
-
   async waitUntilReady(
     instance: PreviewInstance,
     timeoutMs: number,
   ): Promise<ReadyResult & { instance: PreviewInstance }> {
     const started = this.clock.now()
-    const running = await this.awaitRunning(instance, started + timeoutMs)
+    const running = await this.watch.awaitRunning(instance, started + timeoutMs)
     if (!running.ok) {
       const logs = await this.logs(running.instance, 50)
       const ms = this.clock.now() - started
@@ -207,7 +164,7 @@ export class EcsProvider implements PreviewProvider {
       // Probes run every 20-250 ms; ECS is asked about the task at most once a poll period.
       containerState: async () => {
         if (this.clock.now() - lastAt >= this.poll.maxMs) {
-          last = (await this.describe([current.id]))[0]
+          last = (await this.watch.describe([current.id]))[0]
           lastAt = this.clock.now()
         }
         return last ? containerStateOf(last) : undefined
@@ -219,64 +176,13 @@ export class EcsProvider implements PreviewProvider {
       core.debug(`services: ${describeServices(result.probe.services ?? {})}`)
       return { ready: true, ms, version: result.probe.version ?? '', instance: current }
     }
-    if (result.outcome === 'exited') last = await this.settle(current.id, last)
+    if (result.outcome === 'exited') last = await this.watch.settle(current.id, last)
     const logs = await this.logs(current, 50)
     const reason =
       result.outcome === 'exited'
         ? `the task stopped: ${last ? describeStop(last) : 'ECS no longer knows it'}`
         : `not ready after ${Math.round(ms / 1000)} s; last seen: ${result.last?.detail ?? 'no answer'}`
     return { ready: false, ms, reason, logs, instance: current }
-  }
-
-  /** Polls until the task runs and has an address, stops, or time is up. */
-  private async awaitRunning(
-    instance: PreviewInstance,
-    deadline: number,
-  ): Promise<
-    | { ok: true; instance: PreviewInstance; task: EcsTask }
-    | { ok: false; instance: PreviewInstance; reason: string }
-  > {
-    let delay = this.poll.firstMs
-    for (;;) {
-      const [task] = await this.describe([instance.id])
-      if (!task) return { ok: false, instance, reason: `ECS no longer knows task ${instance.id}` }
-      const status = statusOf(task)
-      if (status === 'stopped' || status === 'stopping') {
-        const settled = (await this.settle(instance.id, task)) ?? task
-        return { ok: false, instance, reason: `the task stopped: ${describeStop(settled)}` }
-      }
-      if (status === 'running' && task.eniId) {
-        const address = (await this.addresses([task])).get(task.eniId)
-        const current = instanceOf(task, address)
-        this.warnIfPrivate(task, address?.publicIp, hostOf(task, address))
-        if (current.endpoint !== '') return { ok: true, instance: current, task }
-      }
-      if (this.clock.now() >= deadline) {
-        return {
-          ok: false,
-          instance,
-          reason: `task ${instance.id} was still ${task.lastStatus} when 'wait-timeout' ran out`,
-        }
-      }
-      await this.clock.sleep(Math.min(delay, Math.max(1, deadline - this.clock.now())))
-      delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5))
-    }
-  }
-
-  /**
-   * A stopping task's final state, so a failure report has every container's exit code; waits
-   * at most 10 s (Fargate may take longer, then the report shows what is known).
-   */
-  private async settle(id: string, seen: EcsTask | undefined): Promise<EcsTask | undefined> {
-    const deadline = this.clock.now() + Math.min(10_000, this.opts.stopTimeoutMs)
-    let task = seen
-    let delay = this.poll.firstMs
-    while (task && task.lastStatus !== 'STOPPED' && this.clock.now() < deadline) {
-      await this.clock.sleep(delay)
-      delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5))
-      task = (await this.describe([id]))[0] ?? task
-    }
-    return task
   }
 
   async isHealthy(instance: PreviewInstance): Promise<boolean> {
@@ -298,7 +204,8 @@ export class EcsProvider implements PreviewProvider {
       core.info(
         `Task ${instance.id} keeps its stop time ${instance.expiresAt.toISOString()}: a running task's timer cannot move${left * 2 >= wanted ? '' : ', and this step has no launch settings to replace it'}.`,
       )
-      return this.refresh(instance)
+      // A task listed while it was provisioning has an address by now.
+      return (await this.watch.current(instance.id)) ?? instance
     }
     core.info(
       `Task ${instance.id} stops at ${instance.expiresAt.toISOString()}, less than half of 'lifetime' from now, and a running task's timer cannot move; replacing it with a task that stops at ${expiresAt.toISOString()}.`,
@@ -313,17 +220,9 @@ export class EcsProvider implements PreviewProvider {
     })
   }
 
-  /** The instance as ECS sees it now: a task listed while provisioning has an address since. */
-  private async refresh(instance: PreviewInstance): Promise<PreviewInstance> {
-    const [task] = await this.describe([instance.id])
-    if (!task) return instance
-    const address = task.eniId ? (await this.addresses([task])).get(task.eniId) : undefined
-    return instanceOf(task, address)
-  }
-
   async logs(instance: PreviewInstance, _tail: number): Promise<string> {
     try {
-      const [task] = await this.describe([instance.id])
+      const [task] = await this.watch.describe([instance.id])
       if (!task)
         return `(ECS no longer knows task ${instance.id}; stopped tasks are kept about an hour.)`
       const lines: string[] = []
@@ -350,26 +249,17 @@ export class EcsProvider implements PreviewProvider {
     }
     if (!stopped) return
     // Wait for STOPPED, so a replacement never meets the old task still serving.
-    const deadline = this.clock.now() + this.opts.stopTimeoutMs
-    let delay = this.poll.firstMs
-    for (;;) {
-      const [task] = await this.describe([instance.id])
-      if (!task || task.lastStatus === 'STOPPED') return
-      if (this.clock.now() >= deadline) {
-        core.info(`Task ${instance.id} is still ${task.lastStatus}; ECS finishes stopping it.`)
-        return
-      }
-      await this.clock.sleep(delay)
-      delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5))
+    if (!(await this.watch.awaitStopped(instance.id, this.opts.stopTimeoutMs))) {
+      core.info(`Task ${instance.id} is still stopping; ECS finishes that by itself.`)
     }
   }
 
   async list(filter: ListFilter): Promise<PreviewInstance[]> {
     const arns = await this.call(() => this.opts.api.listTasks(this.opts.cluster, STARTED_BY))
-    const tasks = (arns.length > 0 ? await this.describe(arns) : []).filter((t) =>
+    const tasks = (arns.length > 0 ? await this.watch.describe(arns) : []).filter((t) =>
       matchesFilter(t, filter),
     )
-    const addresses = await this.addresses(tasks)
+    const addresses = await this.watch.addresses(tasks)
     return tasks.map((t) => instanceOf(t, t.eniId ? addresses.get(t.eniId) : undefined))
   }
 
@@ -384,32 +274,6 @@ export class EcsProvider implements PreviewProvider {
       this.definitions.set(key, found)
     }
     return found
-  }
-
-  private describe(tasks: string[]): Promise<EcsTask[]> {
-    return this.call(() => this.opts.api.describeTasks(this.opts.cluster, tasks))
-  }
-
-  private addresses(tasks: EcsTask[]) {
-    const ids = tasks.flatMap((t) => (t.eniId ? [t.eniId] : []))
-    return this.call(() => this.opts.api.describeAddresses(ids))
-  }
-
-  private wantsPublicIp(): boolean {
-    return this.opts.launch?.assignPublicIp ?? true
-  }
-
-  private warnIfPrivate(task: EcsTask, publicIp: string | undefined, host: string | undefined) {
-    if (publicIp || !host || this.warned.has(task.id)) return
-    this.warned.add(task.id)
-    const why = this.wantsPublicIp()
-      ? `subnet ${task.subnetId ?? '(unknown)'} gave it none`
-      : "input 'assign-public-ip' is false"
-    // TODO: no public URL for tasks in private subnets yet; a load balancer option would give
-    // them one. Until then the private address is the best we can report.
-    core.warning(
-      `Task ${task.id} has no public IP (${why}); the preview URL uses its private IP ${host}, which only machines inside the VPC reach, such as self-hosted runners there.`,
-    )
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -428,19 +292,5 @@ export class EcsProvider implements PreviewProvider {
       ec2Endpoint: this.opts.ec2Endpoint,
     }
     return explainAwsError(error, ctx)
-  }
-}
-
-function containerStateOf(task: EcsTask): ContainerState {
-  const emulator = task.containers.find((c) => c.name === EMULATOR_CONTAINER)
-  return {
-    id: task.id,
-    name: EMULATOR_CONTAINER,
-    running: statusOf(task) === 'running',
-    status: task.lastStatus.toLowerCase(),
-    exitCode: emulator?.exitCode ?? 0,
-    oomKilled: false,
-    error: task.stoppedReason ?? '',
-    labels: task.tags,
   }
 }
