@@ -190,7 +190,7 @@ async function removeAll(
   )
 }
 
-/** Removes a few at a time: each removal is mostly waiting on the provider's API. */
+/** Removes up to 24 at a time: each removal mostly waits on the provider (the engine, ECS). */
 async function removeEach(
   items: Array<{ instance: PreviewInstance; reason: string }>,
   provider: PreviewProvider,
@@ -214,7 +214,7 @@ async function removeEach(
       }
     }
   }
-  await Promise.all(Array.from({ length: 12 }, worker))
+  await Promise.all(Array.from({ length: 24 }, worker))
   return decisions
 }
 
