@@ -166,7 +166,7 @@ function readPortRange(name: string): { from: number; to: number } {
   return { from, to }
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/
 
 /** Region, cluster and endpoints of the ECS provider, shared by preview and finish. */
 export function readEcsConnectionInputs(env: NodeJS.ProcessEnv): EcsConnectionInputs {

@@ -156,13 +156,30 @@ describeWithDocker(
     })
 
     afterAll(async () => {
-      const running = ecs?.tasks().filter((t) => t.lastStatus !== 'STOPPED') ?? []
+      const tasks = ecs?.tasks() ?? []
+      const running = tasks.filter((t) => t.lastStatus !== 'STOPPED')
+      // Other suites and benchmarks may run beside this one: look only at this suite's
+      // containers, those of this server's tasks.
+      const arns = new Set(tasks.map((t) => t.taskArn))
+      const suiteContainers = async () =>
+        (await containersLabelled({ 'ephemera.test': '1' })).filter((c) =>
+          arns.has(c.Labels['ecs.task-arn'] ?? ''),
+        )
+      // Before the server cleans up: the previews' own teardown stopped every container.
+      const stillRunning = (await suiteContainers()).filter((c) => c.State === 'running')
       await ecs?.close()
       await github?.close()
       await trap?.close()
       expect(running.map((t) => `${tagsOf(t)['ephemera.pr']}: ${t.lastStatus}`)).toEqual([])
-      expect(await containersLabelled({ 'ephemera.test': '1' })).toEqual([])
-      expect(await containersLabelled({ 'ephemera.tool': 'ephemera' })).toEqual([])
+      expect(stillRunning.map((c) => c.Names[0])).toEqual([])
+      const left = [
+        ...(await suiteContainers()),
+        ...(await containersLabelled({
+          'ephemera.tool': 'ephemera',
+          'ephemera.repository': repository,
+        })),
+      ]
+      expect(left.map((c) => c.Names[0])).toEqual([])
     })
 
     it('PR opened: runs a task, deploys the sample site to it, and posts one ready comment', async () => {

@@ -8,6 +8,7 @@ import type { EcsLaunchSettings } from '../../src/providers/ecs-task-definition.
 import type { PreviewSpec } from '../../src/providers/provider.js'
 import type { Clock } from '../../src/util/clock.js'
 import { type FakeEmulator, startFakeEmulator } from '../fakes/ecs-emulator.js'
+import { freePort } from '../helpers/net.js'
 import { type EcsServer, MemoryContainerRunner, startEcsServer } from '../servers/ecs.js'
 
 const SUBNET = 'subnet-0a1b2c3d4e5f60718'
@@ -459,6 +460,28 @@ describe('AWS errors', () => {
     expect(error.message).toBe(
       "ECS has no cluster 'nope' in us-east-1 (ecs:ListTasks: Cluster not found.). Check input 'cluster', and 'region'.",
     )
+  })
+
+  test('an endpoint that does not answer names the endpoint input, after retries', async () => {
+    const port = await freePort()
+    const silent = createEcsApi({
+      region: 'us-east-1',
+      ecsEndpoint: `http://127.0.0.1:${port}`,
+      maxAttempts: 2,
+      retryBaseMs: 1,
+      log: (line) => retries.push(line),
+    })
+    const p = provider({ api: silent, ecsEndpoint: `http://127.0.0.1:${port}` })
+    const error = await rejection(p.list({ repository: 'octo/app' }))
+    silent.close()
+    expect(error.message).toMatch(
+      new RegExp(
+        `^ecs:ListTasks failed \\(ECONNREFUSED: .*\\): no answer from http://127\\.0\\.0\\.1:${port}\\. Check input 'ecs-endpoint-url'`,
+      ),
+    )
+    expect(retries).toEqual([
+      expect.stringMatching(/^ecs:ListTasks failed on attempt 1 of 2 \(ECONNREFUSED/),
+    ])
   })
 
   test('access denied points at the permissions, without retrying', async () => {
