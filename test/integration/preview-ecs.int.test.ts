@@ -339,6 +339,20 @@ describeWithDocker(
       expect(tasksOf(26)).toEqual([])
     })
 
+    it('a task that stops before it is ready is reported with each container', async () => {
+      github.addPull({ number: 28, head: { ref: 'no-timer-image', sha: SHA1 } })
+      const run = await preview(28, SHA1, 'opened', { 'timer-image': 'ephemera-absent:0' })
+      expect(run.exitCode).toBe(1)
+      const error = run.commands.find((c) => c.command === 'error')?.message ?? ''
+      expect(error).toMatch(
+        /did not get ready: the task stopped: CannotPullContainerError: .*ephemera-absent:0/,
+      )
+      expect(error).toContain('(TaskFailedToStart)')
+      expect(error).toMatch(/timer did not run: CannotPullContainerError/)
+      expect(ours(28)[0]?.body).toMatch(/failed/)
+      expect(tasksOf(28).map((t) => t.lastStatus)).toEqual(['STOPPED'])
+    })
+
     it('throttling and 5xx answers are retried with logged attempts, and the run succeeds', async () => {
       github.addPull({ number: 27, head: { ref: 'throttled', sha: SHA1 } })
       const start = ecs.calls.length
