@@ -1,4 +1,3 @@
-import { createEcsApi } from '../aws/ecs-sdk.js'
 import { ensureImage } from '../container/image.js'
 import { buildBundledLiteImage } from '../container/lite-bundled.js'
 import { LITE_IMAGE } from '../container/lite-image.js'
@@ -6,7 +5,7 @@ import { createDockerEngine } from '../docker/engine.js'
 import type { DockerProviderInputs, EcsProviderInputs, PreviewInputs } from '../inputs/preview.js'
 import { ActionError } from '../util/errors.js'
 import { DockerHostProvider } from './docker-host.js'
-import { EcsProvider } from './ecs.js'
+import { lazyEcsProvider } from './ecs-lazy.js'
 import type { PreviewProvider } from './provider.js'
 
 /** What preview and finish both pass; preview adds what a launch needs. */
@@ -45,27 +44,33 @@ export function createProvider(
   })
 }
 
-function createEcsProvider(inputs: ProviderInputs, env: NodeJS.ProcessEnv): EcsProvider {
+function createEcsProvider(inputs: ProviderInputs, env: NodeJS.ProcessEnv): PreviewProvider {
   const ecs = inputs.ecs
   if (!ecs) throw new ActionError("Provider 'ecs' was chosen but its inputs were not read.")
-  const api = createEcsApi({
-    region: ecs.region,
-    ecsEndpoint: ecs.ecsEndpointUrl,
-    ec2Endpoint: ecs.ec2EndpointUrl,
-    // Throttling and 5xx answers are retried with the SDK's backoff, up to about a minute.
-    maxAttempts: 8,
-  })
   const { engine, image, configuration, authToken } = inputs
-  return new EcsProvider({
-    api,
-    cluster: ecs.cluster,
-    ...(ecs.launch ? { launch: ecs.launch } : {}),
-    ...(engine && image !== undefined && configuration && authToken !== undefined
-      ? { relaunch: { engine, image, configuration, authToken, runId: env.GITHUB_RUN_ID ?? '' } }
-      : {}),
-    ...(ecs.ecsEndpointUrl ? { ecsEndpoint: ecs.ecsEndpointUrl } : {}),
-    ...(ecs.ec2EndpointUrl ? { ec2Endpoint: ecs.ec2EndpointUrl } : {}),
-    startTimeoutMs: (inputs.waitTimeoutSeconds ?? 300) * 1000,
-    stopTimeoutMs: 120_000,
+  return lazyEcsProvider(async () => {
+    const [{ createEcsApi }, { EcsProvider }] = await Promise.all([
+      import('../aws/ecs-sdk.js'),
+      import('./ecs.js'),
+    ])
+    const api = createEcsApi({
+      region: ecs.region,
+      ecsEndpoint: ecs.ecsEndpointUrl,
+      ec2Endpoint: ecs.ec2EndpointUrl,
+      // Throttling and 5xx answers are retried with backoff, up to about a minute.
+      maxAttempts: 8,
+    })
+    return new EcsProvider({
+      api,
+      cluster: ecs.cluster,
+      ...(ecs.launch ? { launch: ecs.launch } : {}),
+      ...(engine && image !== undefined && configuration && authToken !== undefined
+        ? { relaunch: { engine, image, configuration, authToken, runId: env.GITHUB_RUN_ID ?? '' } }
+        : {}),
+      ...(ecs.ecsEndpointUrl ? { ecsEndpoint: ecs.ecsEndpointUrl } : {}),
+      ...(ecs.ec2EndpointUrl ? { ec2Endpoint: ecs.ec2EndpointUrl } : {}),
+      startTimeoutMs: (inputs.waitTimeoutSeconds ?? 300) * 1000,
+      stopTimeoutMs: 120_000,
+    })
   })
 }

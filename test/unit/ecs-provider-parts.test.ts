@@ -10,6 +10,7 @@ import {
   nextClientToken,
   statusOf,
 } from '../../src/providers/ecs-instance.js'
+import { lazyEcsProvider } from '../../src/providers/ecs-lazy.js'
 import {
   containersOf,
   DEFAULT_TIMER_IMAGE,
@@ -19,7 +20,7 @@ import {
   TIMER_NODE_PROGRAM,
   TIMER_SHELL_PROGRAM,
 } from '../../src/providers/ecs-task-definition.js'
-import type { PreviewSpec } from '../../src/providers/provider.js'
+import type { PreviewInstance, PreviewProvider, PreviewSpec } from '../../src/providers/provider.js'
 
 function run(
   command: string,
@@ -269,5 +270,53 @@ describe('AWS errors', () => {
     [error('SomethingNew', 'odd'), /Check the ECS inputs/],
   ])('%s', (e, message) => {
     expect(explainAwsError(e, ctx).message).toMatch(message)
+  })
+})
+
+describe('lazy loading', () => {
+  test('the ECS provider is built on the first call, once, and every call reaches it', async () => {
+    const calls: string[] = []
+    let builds = 0
+    const record =
+      (name: string, answer: unknown = []) =>
+      async (...args: unknown[]) => {
+        calls.push(`${name} ${args.length}`)
+        return answer
+      }
+    const real = {
+      kind: 'ecs',
+      launch: record('launch'),
+      waitUntilReady: record('waitUntilReady'),
+      isHealthy: record('isHealthy', true),
+      extend: record('extend'),
+      logs: record('logs'),
+      destroy: record('destroy'),
+      list: record('list'),
+    } as unknown as PreviewProvider
+    const lazy = lazyEcsProvider(async () => {
+      builds++
+      return real
+    })
+    expect(lazy.kind).toBe('ecs')
+    expect(builds).toBe(0)
+    await Promise.all([lazy.list({ repository: 'o/r' }), lazy.list({ repository: 'o/r' })])
+    const instance = {} as PreviewInstance
+    expect(await lazy.isHealthy(instance)).toBe(true)
+    await lazy.launch({} as PreviewSpec)
+    await lazy.waitUntilReady(instance, 1)
+    await lazy.extend(instance, new Date())
+    await lazy.logs(instance, 5)
+    await lazy.destroy(instance, 'why')
+    expect(builds).toBe(1)
+    expect(calls).toEqual([
+      'list 1',
+      'list 1',
+      'isHealthy 1',
+      'launch 1',
+      'waitUntilReady 2',
+      'extend 2',
+      'logs 2',
+      'destroy 2',
+    ])
   })
 })
