@@ -192,12 +192,18 @@ async function launchOrReuse(
     match &&
     ((await provider.isHealthy(match)) || (await provider.waitUntilReady(match, waitMs)).ready)
   ) {
-    core.info(
-      `Reusing instance ${match.id.slice(0, 12)}: same engine, image and configuration, and healthy.`,
-    )
-    for (const other of existing.filter((i) => i.id !== match.id))
+    for (const other of existing.filter((i) => i.id !== match.id)) {
       await provider.destroy(other, 'a duplicate')
-    return { instance: await provider.extend(match, spec.expiresAt), reused: true }
+    }
+    // A provider that cannot move an expiry out may hand back a fresh instance instead.
+    const extended = await provider.extend(match, spec.expiresAt)
+    const reused = extended.id === match.id
+    core.info(
+      reused
+        ? `Reusing instance ${match.id.slice(0, 12)}: same engine, image and configuration, and healthy.`
+        : `Replaced instance ${match.id.slice(0, 12)} with ${extended.id.slice(0, 12)}: its expiry could not be moved out.`,
+    )
+    return { instance: extended, reused }
   }
   for (const old of existing) {
     await provider.destroy(
