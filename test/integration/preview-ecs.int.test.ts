@@ -277,7 +277,9 @@ describeWithDocker(
       const second = await preview(22, SHA1, 'synchronize', { lifetime: '10', deploy: '' })
       expect(second.exitCode, second.stdout + second.stderr).toBe(0)
       expect(second.stdout).toContain('replacing it with a task that stops at')
-      expect(second.stdout).toContain(`Replaced instance ${first.outputs['instance-id']?.slice(0, 12)}`)
+      expect(second.stdout).toContain(
+        `Replaced instance ${first.outputs['instance-id']?.slice(0, 12)}`,
+      )
       expect(second.outputs['instance-id']).not.toBe(first.outputs['instance-id'])
       expect(live(22).map((t) => t.taskId)).toEqual([second.outputs['instance-id']])
       const stopsAt = Date.parse(second.outputs['expires-at'] ?? '')
