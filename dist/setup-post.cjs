@@ -36,7 +36,7 @@ var require_tunnel = __commonJS({
     "use strict";
     var net = require("net");
     var tls = require("tls");
-    var http2 = require("http");
+    var http3 = require("http");
     var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
@@ -47,12 +47,12 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http3.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http3.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -73,7 +73,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http3.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -392,10 +392,10 @@ var require_empty = __commonJS({
 var require_ssh = __commonJS({
   "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     var Client = require_empty().Client;
-    var http2 = require("http");
+    var http3 = require("http");
     module2.exports = function(opt) {
       var conn = new Client();
-      var agent = new http2.Agent();
+      var agent = new http3.Agent();
       agent.createConnection = function(options, fn) {
         try {
           conn.once("ready", function() {
@@ -3112,7 +3112,7 @@ var require_pipeline = __commonJS({
       if (typeof streams[streams.length - 1] !== "function") return noop;
       return streams.pop();
     }
-    function pipeline() {
+    function pipeline2() {
       for (var _len = arguments.length, streams = new Array(_len), _key = 0; _key < _len; _key++) {
         streams[_key] = arguments[_key];
       }
@@ -3135,7 +3135,7 @@ var require_pipeline = __commonJS({
       });
       return streams.reduce(pipe);
     }
-    module2.exports = pipeline;
+    module2.exports = pipeline2;
   }
 });
 
@@ -4001,7 +4001,7 @@ var require_split_ca = __commonJS({
 var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
-    var http2 = require_http();
+    var http3 = require_http();
     var fs2 = require("fs");
     var path = require("path");
     var url = require("url");
@@ -4221,7 +4221,7 @@ var require_modem = __commonJS({
       }) : options;
       var req = null;
       try {
-        req = http2[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
+        req = http3[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
         });
       } catch (e) {
         callback(e);
@@ -11071,7 +11071,9 @@ var SETUP_STATE = {
   containerName: "container-name",
   engine: "engine",
   logs: "logs",
-  mainFailed: "main-failed"
+  mainFailed: "main-failed",
+  endpoint: "endpoint",
+  saveState: "save-state"
 };
 
 // src/docker/engine.ts
@@ -11375,6 +11377,96 @@ function getJson(url, token) {
   });
 }
 
+// src/engines.ts
+var gatewayListen = (port) => ({ GATEWAY_LISTEN: `0.0.0.0:${port}` });
+var ENGINES = {
+  localstack: {
+    name: "localstack",
+    image: "localstack/localstack:latest",
+    containerPort: 4566,
+    healthPath: "/_localstack/health",
+    readiness: "localstack",
+    versionPath: "/_localstack/health",
+    tokenEnv: "LOCALSTACK_AUTH_TOKEN",
+    tokenRequired: true,
+    listenEnv: gatewayListen,
+    stateExportPath: "/_localstack/pods/state",
+    dockerSocketByDefault: true,
+    docs: "https://docs.localstack.cloud/getting-started/auth-token/"
+  },
+  floci: {
+    name: "floci",
+    image: "floci/floci:latest",
+    containerPort: 4566,
+    healthPath: "/_localstack/health",
+    readiness: "http-ok",
+    versionPath: "/_localstack/health",
+    tokenRequired: false,
+    dockerSocketByDefault: false,
+    docs: "https://floci.io"
+  },
+  ministack: {
+    name: "ministack",
+    image: "nahuelnucera/ministack:latest",
+    containerPort: 4566,
+    // Flips to 200 once its ready.d scripts have run, like LocalStack's init/ready.
+    healthPath: "/_ministack/ready",
+    readiness: "http-ok",
+    versionPath: "/_localstack/health",
+    tokenRequired: false,
+    listenEnv: (port) => ({ GATEWAY_PORT: String(port) }),
+    dockerSocketByDefault: false,
+    docs: "https://ministack.org/docs"
+  },
+  moto: {
+    name: "moto",
+    image: "motoserver/moto:latest",
+    containerPort: 5e3,
+    healthPath: "/moto-api/",
+    readiness: "http-ok",
+    tokenRequired: false,
+    listenEnv: (port) => ({ MOTO_PORT: String(port) }),
+    dockerSocketByDefault: false,
+    docs: "https://docs.getmoto.org/en/latest/docs/server_mode.html"
+  },
+  lite: {
+    name: "lite",
+    image: "ephemera-lite:latest",
+    containerPort: 4566,
+    healthPath: "/_localstack/health",
+    readiness: "localstack",
+    versionPath: "/_localstack/health",
+    tokenRequired: false,
+    listenEnv: gatewayListen,
+    dockerSocketByDefault: false,
+    docs: "emulator/README.md in the Ephemera repository"
+  }
+};
+
+// src/setup/save-state.ts
+var import_node_fs2 = require("node:fs");
+var import_node_http2 = __toESM(require("node:http"), 1);
+var import_node_path2 = require("node:path");
+var import_promises = require("node:stream/promises");
+async function saveEmulatorState(url, file) {
+  (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)(file), { recursive: true });
+  const response = await new Promise((resolve, reject) => {
+    const request = import_node_http2.default.get(url, { timeout: 6e4, agent: false }, resolve);
+    request.on("timeout", () => request.destroy(new Error("no answer within 60 s")));
+    request.on("error", reject);
+  });
+  if (response.statusCode !== 200) {
+    response.resume();
+    throw new Error(`${url} answered ${response.statusCode}`);
+  }
+  let size = 0;
+  response.on("data", (chunk) => {
+    size += chunk.length;
+  });
+  await (0, import_promises.pipeline)(response, (0, import_node_fs2.createWriteStream)(file));
+  return size;
+}
+
 // src/setup/post.ts
 var LOG_LINES = 200;
 async function runSetupPost(state, docker) {
@@ -11397,6 +11489,21 @@ async function runSetupPost(state, docker) {
         for (const line of lastLines(text, LOG_LINES)) info(line);
       } catch (error) {
         problems.push(`reading logs of ${label} failed: ${errorMessage(error)}`);
+      }
+    });
+  }
+  if (state.saveState && state.endpoint) {
+    await group(`Saving the ${state.engine} state to ${state.saveState}`, async () => {
+      const profile = ENGINES[state.engine];
+      try {
+        if (!current?.running) throw new Error("the emulator is not running");
+        const size = await saveEmulatorState(
+          state.endpoint + (profile?.stateExportPath ?? ""),
+          state.saveState ?? ""
+        );
+        info(`Saved ${size} bytes.`);
+      } catch (error) {
+        problems.push(`saving the state to ${state.saveState} failed: ${errorMessage(error)}`);
       }
     });
   }
@@ -11433,6 +11540,8 @@ async function post() {
         engine: getState(SETUP_STATE.engine) || "emulator",
         logs: getState(SETUP_STATE.logs) || "on-failure",
         mainFailed: getState(SETUP_STATE.mainFailed) === "true",
+        endpoint: getState(SETUP_STATE.endpoint),
+        saveState: getState(SETUP_STATE.saveState),
         jobFailed: () => tryJobHasFailedStep(getInput("github-token"), process.env)
       },
       createDockerEngine()

@@ -11158,7 +11158,9 @@ var SETUP_STATE = {
   containerName: "container-name",
   engine: "engine",
   logs: "logs",
-  mainFailed: "main-failed"
+  mainFailed: "main-failed",
+  endpoint: "endpoint",
+  saveState: "save-state"
 };
 var EMULATOR_CREDENTIALS = {
   AWS_ACCESS_KEY_ID: "test",
@@ -11636,6 +11638,7 @@ var ENGINES = {
     tokenEnv: "LOCALSTACK_AUTH_TOKEN",
     tokenRequired: true,
     listenEnv: gatewayListen,
+    stateExportPath: "/_localstack/pods/state",
     dockerSocketByDefault: true,
     docs: "https://docs.localstack.cloud/getting-started/auth-token/"
   },
@@ -11781,6 +11784,7 @@ function readSetupInputs(env = process.env) {
     wait: readBoolean("wait"),
     waitTimeoutSeconds: readWholeNumber("wait-timeout", 1, 3600, "seconds"),
     logs: readChoice("logs", ["on-failure", "always", "never"]),
+    saveState: readSaveState(engine, env.GITHUB_WORKSPACE ?? process.cwd()),
     skipStartup: readBoolean("skip-startup")
   };
 }
@@ -11799,6 +11803,16 @@ function readAuthToken(engine, customImage, env) {
     warning(why);
   }
   return token;
+}
+function readSaveState(engine, workspace) {
+  const raw = getInput("save-state");
+  if (raw === "") return "";
+  if (!engine.stateExportPath) {
+    throw new InputError(
+      `Input 'save-state' is set, but ${engine.name} has no state export; it works with localstack.`
+    );
+  }
+  return (0, import_node_path4.isAbsolute)(raw) ? raw : (0, import_node_path4.resolve)(workspace, raw);
 }
 function readVolumes(name, workspace) {
   return splitLines(getInput(name)).map((entry) => {
@@ -12123,6 +12137,7 @@ async function runSetup(inputs, deps) {
       clock
     })
   );
+  saveState(SETUP_STATE.endpoint, url);
   const id = await group(
     `Starting ${inputs.engine.name} container`,
     () => startContainer(inputs, deps)
@@ -12268,6 +12283,7 @@ async function main() {
     const inputs = readSetupInputs();
     saveState(SETUP_STATE.engine, inputs.engine.name);
     saveState(SETUP_STATE.logs, inputs.logs);
+    saveState(SETUP_STATE.saveState, inputs.saveState);
     await runSetup(inputs, {
       docker: createDockerEngine(),
       env: process.env,

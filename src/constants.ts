@@ -31,6 +31,8 @@ export const SETUP_STATE = {
   engine: 'engine',
   logs: 'logs',
   mainFailed: 'main-failed',
+  endpoint: 'endpoint',
+  saveState: 'save-state',
 } as const
 
 /** Credentials every emulator accepts; exported only where the job has none of its own. */

@@ -28,6 +28,8 @@ export interface EngineProfile {
   tokenRequired: boolean
   /** Environment that makes the emulator listen on `port`; absent when the engine has none. */
   listenEnv?: (port: number) => Record<string, string>
+  /** Where a GET returns the emulator's whole state, for `save-state`. */
+  stateExportPath?: string
   /** Mount the Docker socket when `docker-socket` is `auto`. */
   dockerSocketByDefault: boolean
   /** Where users go to learn about the engine, for error messages. */
@@ -47,6 +49,7 @@ export const ENGINES: Record<EngineName, EngineProfile> = {
     tokenEnv: 'LOCALSTACK_AUTH_TOKEN',
     tokenRequired: true,
     listenEnv: gatewayListen,
+    stateExportPath: '/_localstack/pods/state',
     dockerSocketByDefault: true,
     docs: 'https://docs.localstack.cloud/getting-started/auth-token/',
   },

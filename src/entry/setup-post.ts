@@ -15,6 +15,8 @@ async function post(): Promise<void> {
         engine: core.getState(SETUP_STATE.engine) || 'emulator',
         logs: (core.getState(SETUP_STATE.logs) || 'on-failure') as LogsPolicy,
         mainFailed: core.getState(SETUP_STATE.mainFailed) === 'true',
+        endpoint: core.getState(SETUP_STATE.endpoint),
+        saveState: core.getState(SETUP_STATE.saveState),
         jobFailed: () => tryJobHasFailedStep(core.getInput('github-token'), process.env),
       },
       createDockerEngine(),

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     const inputs = readSetupInputs()
     core.saveState(SETUP_STATE.engine, inputs.engine.name)
     core.saveState(SETUP_STATE.logs, inputs.logs)
+    core.saveState(SETUP_STATE.saveState, inputs.saveState)
     await runSetup(inputs, {
       docker: createDockerEngine(),
       env: process.env,

@@ -37,6 +37,8 @@ export interface SetupInputs {
   wait: boolean
   waitTimeoutSeconds: number
   logs: LogsPolicy
+  /** Absolute path the post step writes the emulator's state to; empty for none. */
+  saveState: string
   skipStartup: boolean
 }
 
@@ -69,6 +71,7 @@ export function readSetupInputs(env: NodeJS.ProcessEnv = process.env): SetupInpu
     wait: readBoolean('wait'),
     waitTimeoutSeconds: readWholeNumber('wait-timeout', 1, 3600, 'seconds'),
     logs: readChoice('logs', ['on-failure', 'always', 'never'] as const),
+    saveState: readSaveState(engine, env.GITHUB_WORKSPACE ?? process.cwd()),
     skipStartup: readBoolean('skip-startup'),
   }
 }
@@ -93,6 +96,17 @@ function readAuthToken(
     core.warning(why)
   }
   return token
+}
+
+function readSaveState(engine: EngineProfile, workspace: string): string {
+  const raw = core.getInput('save-state')
+  if (raw === '') return ''
+  if (!engine.stateExportPath) {
+    throw new InputError(
+      `Input 'save-state' is set, but ${engine.name} has no state export; it works with localstack.`,
+    )
+  }
+  return isAbsolute(raw) ? raw : resolve(workspace, raw)
 }
 
 function readVolumes(name: string, workspace: string): VolumeMount[] {

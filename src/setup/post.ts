@@ -1,8 +1,10 @@
 import * as core from '@actions/core'
 import type { DockerEngine } from '../docker/engine.js'
 import { lastLines } from '../docker/logs.js'
+import { ENGINES, type EngineName } from '../engines.js'
 import type { LogsPolicy } from '../inputs/setup.js'
 import { errorMessage } from '../util/errors.js'
+import { saveEmulatorState } from './save-state.js'
 
 export interface SetupPostState {
   containerId: string
@@ -13,6 +15,9 @@ export interface SetupPostState {
   mainFailed: boolean
   /** Whether another step of the job failed, when that can be known. */
   jobFailed?: () => Promise<boolean | undefined>
+  /** Where the emulator answers, and where to write its state export (empty: nowhere). */
+  endpoint?: string
+  saveState?: string
 }
 
 const LOG_LINES = 200
@@ -42,6 +47,21 @@ export async function runSetupPost(state: SetupPostState, docker: DockerEngine):
         for (const line of lastLines(text, LOG_LINES)) core.info(line)
       } catch (error) {
         problems.push(`reading logs of ${label} failed: ${errorMessage(error)}`)
+      }
+    })
+  }
+  if (state.saveState && state.endpoint) {
+    await core.group(`Saving the ${state.engine} state to ${state.saveState}`, async () => {
+      const profile = ENGINES[state.engine as EngineName]
+      try {
+        if (!current?.running) throw new Error('the emulator is not running')
+        const size = await saveEmulatorState(
+          state.endpoint + (profile?.stateExportPath ?? ''),
+          state.saveState ?? '',
+        )
+        core.info(`Saved ${size} bytes.`)
+      } catch (error) {
+        problems.push(`saving the state to ${state.saveState} failed: ${errorMessage(error)}`)
       }
     })
   }

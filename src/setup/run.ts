@@ -51,6 +51,7 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
       clock,
     }),
   )
+  core.saveState(SETUP_STATE.endpoint, url)
   const id = await core.group(`Starting ${inputs.engine.name} container`, () =>
     startContainer(inputs, deps),
   )

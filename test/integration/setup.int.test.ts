@@ -171,6 +171,30 @@ describeWithDocker('setup action (runner harness, real engine)', () => {
     expect(findLeaks(post, [token])).toEqual([])
   })
 
+  it('says so in post when the state export fails, and still removes the container', async () => {
+    // The lite image stands in for LocalStack but has no state export: the request gets an error.
+    const inputs = await liteInputs({
+      engine: 'localstack',
+      image: LITE_IMAGE,
+      'docker-socket': 'false',
+      'auth-token': 'ls-tok-9',
+      'save-state': 'state.zip',
+    })
+    const run = await runAction({ action: 'setup', inputs })
+    expect(run.exitCode, run.stdout).toBe(0)
+    const post = await run.post()
+    expect(post.exitCode).toBe(0)
+    const warnings = post.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^Cleanup: saving the state to .*state\.zip failed: .*\/_localstack\/pods\/state answered 4\d\d/,
+      ),
+    ])
+    await expect(
+      docker.getContainer(run.outputs['container-id'] ?? '').inspect(),
+    ).rejects.toMatchObject({ statusCode: 404 })
+  })
+
   it('reaches the engine through DOCKER_HOST=tcp://', async () => {
     const proxy = await tcpToUnixProxy('/var/run/docker.sock')
     try {

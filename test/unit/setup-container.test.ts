@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ensureImage, isTransientPullError } from '../../src/container/image.js'
 import { buildEmulatorSpec } from '../../src/container/spec.js'
@@ -5,6 +9,7 @@ import { ENGINES } from '../../src/engines.js'
 import { runSetupPost } from '../../src/setup/post.js'
 import { FakeClock } from '../fakes/clock.js'
 import { FakeDocker } from '../fakes/docker.js'
+import { scratchDir } from '../helpers/run-action.js'
 
 let stdout = ''
 beforeEach(() => {
@@ -223,6 +228,41 @@ describe('runSetupPost', () => {
     )
     expect(jobFailed).toHaveBeenCalledOnce()
     expect(docker.calls).toContain(`containerLogs ${id}`)
+  })
+
+  it.each([
+    [200, ''],
+    [500, 'answered 500'],
+  ])('saves the state export before removal (export answers %i)', async (status, problem) => {
+    const zip = Buffer.from('PK\u0003\u0004 state of s3 and sqs')
+    const server = createServer((request, response) => {
+      response.writeHead(request.url === '/_localstack/pods/state' ? status : 404)
+      response.end(status === 200 ? zip : 'boom')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const docker = new FakeDocker()
+      const id = await started(docker)
+      const file = join(scratchDir('state'), 'nested', 'state.zip')
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const problems = await runSetupPost(
+        {
+          containerId: id,
+          containerName: 'emu',
+          engine: 'localstack',
+          logs: 'never',
+          mainFailed: false,
+          endpoint,
+          saveState: file,
+        },
+        docker,
+      )
+      if (problem) expect(problems).toEqual([expect.stringContaining(problem)])
+      else expect(readFileSync(file)).toEqual(zip)
+      expect(docker.containers.size).toBe(0)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('names what is left and how to remove it when removal fails', async () => {

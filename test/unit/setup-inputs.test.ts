@@ -81,6 +81,17 @@ describe('readSetupInputs', () => {
     })
   })
 
+  it('resolves save-state against the workspace for localstack', () => {
+    stubInputs('setup', {
+      engine: 'localstack',
+      'auth-token': 't0k3n',
+      'save-state': 'out/state.zip',
+    })
+    expect(readSetupInputs({ GITHUB_WORKSPACE: '/srv/workspace' }).saveState).toBe(
+      '/srv/workspace/out/state.zip',
+    )
+  })
+
   it('resolves relative volumes against the workspace', () => {
     const workspace = scratchDir('volumes')
     mkdirSync(join(workspace, 'lambdas'))
@@ -121,6 +132,11 @@ describe('bad inputs name the input and the value', () => {
     ['volumes', '/tmp:relative', /container path 'relative'/],
     ['volumes', '/tmp:/x:rx', /expected HOST\[:CONTAINER\[:ro\|rw\]\]/],
     ['skip-startup', 'nope', /Input 'skip-startup' got 'nope'/],
+    [
+      'save-state',
+      'state.zip',
+      /Input 'save-state' is set, but lite has no state export; it works with localstack/,
+    ],
   ])('%s = %j', (name, value, message) => {
     stubInputs('setup', { engine: 'lite', [name]: value })
     expect(() => readSetupInputs({})).toThrow(message)
