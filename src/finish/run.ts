@@ -1,22 +1,14 @@
 import * as core from '@actions/core'
-import type { GitHubApi } from '../github/api.js'
 import type { FinishInputs } from '../inputs/finish.js'
 import { resolvePullRequest } from '../preview/pull-request.js'
-import type { PreviewReporter } from '../preview/report.js'
-import { repoOf, runLink } from '../preview/run.js'
+import { type PreviewDeps, repoOf, runLink } from '../preview/run.js'
 import { describeKey } from '../providers/labels.js'
 import type { PreviewInstance, PreviewProvider } from '../providers/provider.js'
-import { type Clock, systemClock } from '../util/clock.js'
+import { systemClock } from '../util/clock.js'
 import { ActionError, errorMessage } from '../util/errors.js'
 
-export interface FinishDeps {
-  provider: PreviewProvider
-  github: GitHubApi | undefined
-  reporter: PreviewReporter
-  env: NodeJS.ProcessEnv
-  event: { name: string; payload: Record<string, unknown> }
-  clock?: Clock
-}
+/** Finish works with what preview works with. */
+export type FinishDeps = PreviewDeps
 
 export interface SweepDecision {
   instance: PreviewInstance
