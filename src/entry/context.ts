@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
 import { createGitHubApi, type GitHubApi } from '../github/api.js'
+import { repoOf, runLink } from '../github/context.js'
 import type { RunRef } from '../github/types.js'
 import { createGitHubReporter } from '../preview/github-reporter.js'
 import { type PreviewReporter, silentReporter } from '../preview/report.js'
-import { repoOf, runLink } from '../preview/run.js'
 
 /** The event that started the run, read from the file the runner names. */
 export function readEvent(env: NodeJS.ProcessEnv): {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as core from '@actions/core'
 import { EMULATOR_CREDENTIALS } from '../constants.js'
 import type { GitHubApi } from '../github/api.js'
+import { repoOf, runLink } from '../github/context.js'
 import type { RepoRef } from '../github/types.js'
 import type { PreviewInputs } from '../inputs/preview.js'
 import { describeKey } from '../providers/labels.js'
@@ -14,6 +15,7 @@ import type {
 import { type Clock, systemClock } from '../util/clock.js'
 import { ActionError, errorMessage } from '../util/errors.js'
 import { runDeploy } from './deploy.js'
+import { setOutputs, writeSummary } from './outputs.js'
 import { type PullRequestRef, resolvePullRequest } from './pull-request.js'
 import type { PreviewReport, PreviewReporter } from './report.js'
 
@@ -268,47 +270,4 @@ async function closedMeanwhile(
     core.warning(`Could not check whether PR #${pull.number} is still open: ${errorMessage(error)}`)
     return false
   }
-}
-
-function setOutputs(instance: PreviewInstance, key: PreviewKey): void {
-  core.setOutput('url', instance.url)
-  core.setOutput('name', key.name)
-  core.setOutput('instance-id', instance.id)
-  core.setOutput('expires-at', instance.expiresAt.toISOString())
-  core.exportVariable('PREVIEW_URL', instance.url)
-}
-
-async function writeSummary(
-  instance: PreviewInstance,
-  key: PreviewKey,
-  reused: boolean,
-): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  try {
-    await core.summary
-      .addHeading(`Preview ${key.name} for PR #${key.pr}`, 3)
-      .addTable([
-        [{ data: 'URL', header: true }, { data: `<a href="${instance.url}">${instance.url}</a>` }],
-        [
-          { data: 'Instance', header: true },
-          { data: `<code>${instance.id.slice(0, 12)}</code> (${reused ? 'reused' : 'new'})` },
-        ],
-        [{ data: 'Expires', header: true }, { data: instance.expiresAt.toISOString() }],
-      ])
-      .write()
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${errorMessage(error)}`)
-  }
-}
-
-export function repoOf(env: NodeJS.ProcessEnv): RepoRef {
-  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/')
-  if (owner === '' || repo === '')
-    throw new ActionError('GITHUB_REPOSITORY is not set; run this inside a GitHub Actions job.')
-  return { owner, repo }
-}
-
-export function runLink(env: NodeJS.ProcessEnv): string {
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
-  return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
 }
