@@ -291,7 +291,10 @@ describeWithDocker('setup pulling through a loopback registry (real engine)', ()
 
     const run = await setup(ref, { pull: 'always' })
     expect(run.exitCode, run.stdout).toBe(0)
-    expect(manifestRequests(registry, since)).toEqual(['HEAD 200'])
+    // dockerd asks with HEAD, and sometimes GETs the manifest by digest as well.
+    const asked = manifestRequests(registry, since)
+    expect(asked[0]).toBe('HEAD 200')
+    expect(asked.every((r) => r.endsWith(' 200'))).toBe(true)
     // The engine holds the image the manifest names, so no blob is fetched.
     expect(registry.requests.slice(since).filter((r) => r.path.includes('/blobs/'))).toEqual([])
     expect((await docker.getImage(ref).inspect()).Id).toBe(before.Id)
