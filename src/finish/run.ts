@@ -152,13 +152,38 @@ async function sweep(inputs: FinishInputs, deps: FinishDeps): Promise<FinishResu
       stale.push({ instance, reason })
     }
   }
-  decisions.push(...(await removeEach(stale, deps.provider)))
+  const removed = await removeEach(stale, deps.provider)
+  decisions.push(...removed)
+  await markClosedPulls(removed, open, deps)
   await writeSweepSummary(decisions, inputs.dryRun)
   const result = finishRemovals(decisions)
   core.info(
     `Sweep: ${result.removed} removed, ${result.kept} kept${inputs.dryRun ? ' (dry run)' : ''}.`,
   )
   return result
+}
+
+/**
+ * A preview the sweep removed because its PR closed means the teardown workflow did not run:
+ * its comment and deployment are marked as teardown would have. Expired previews keep theirs,
+ * which already show the expiry time.
+ */
+async function markClosedPulls(
+  removed: SweepDecision[],
+  open: Set<number> | undefined,
+  deps: FinishDeps,
+): Promise<void> {
+  if (!open) return
+  for (const d of removed.filter((r) => r.action === 'removed' && !open.has(r.instance.key.pr))) {
+    if (d.instance.expiresAt.getTime() <= (deps.clock ?? systemClock).now()) continue
+    await deps.reporter.report({
+      state: 'destroyed',
+      key: d.instance.key,
+      sha: d.instance.sha,
+      runUrl: runLink(deps.env),
+      message: `Removed by a sweep: ${d.reason}.`,
+    })
+  }
 }
 
 function staleReason(

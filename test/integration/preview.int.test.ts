@@ -194,6 +194,8 @@ describeWithDocker('preview and finish on a Docker host (runner harness, loopbac
       await containersLabelled({ 'ephemera.role': 'preview', 'ephemera.pr': '13' }),
     ).toHaveLength(1)
     expect(run.summary).toContain('PR #14 is no longer open')
+    expect(ours(14)[0]?.body).toMatch(/was destroyed/)
+    expect(ours(14)[0]?.body).toContain('Removed by a sweep: PR \\#14 is no longer open.')
     expect(run.summary).toContain('kept')
   })
 

@@ -58,7 +58,7 @@ describe('modeFromEvent', () => {
 
 describe('runFinish', () => {
   it('sweep removes expired previews and those of PRs no longer open, keeps the rest', async () => {
-    const { provider, inputs, deps, github } = world({ name: 'schedule', payload: {} })
+    const { provider, reporter, inputs, deps, github } = world({ name: 'schedule', payload: {} })
     provider.seed({ id: 'open', key: key(1) })
     provider.seed({ id: 'expired', key: key(2), expiresAt: new Date(NOW - 1000) })
     provider.seed({ id: 'closed', key: key(3) })
@@ -74,6 +74,11 @@ describe('runFinish', () => {
     })
     // PR states come from one listing of open PRs, not one call per instance.
     expect(github.calls).toEqual(['listPulls {"state":"open"}'])
+    // The comments of previews whose PR closed are marked as teardown would have.
+    expect(reporter.reports.map((r) => `${r.state} #${r.key.pr} ${r.message}`).sort()).toEqual([
+      'destroyed #3 Removed by a sweep: PR #3 is no longer open.',
+      'destroyed #4 Removed by a sweep: PR #4 is no longer open.',
+    ])
   })
 
   it('sweep with dry-run removes nothing and says what it would remove', async () => {
