@@ -208,7 +208,7 @@ async function removeAll(
   )
 }
 
-/** Removes up to 24 at a time: each removal mostly waits on the provider (the engine, ECS). */
+/** Removes up to 32 at a time: each removal mostly waits on the provider (the engine, ECS). */
 async function removeEach(
   items: Array<{ instance: PreviewInstance; reason: string }>,
   provider: PreviewProvider,
@@ -232,7 +232,7 @@ async function removeEach(
       }
     }
   }
-  await Promise.all(Array.from({ length: 24 }, worker))
+  await Promise.all(Array.from({ length: 32 }, worker))
   return decisions
 }
 
