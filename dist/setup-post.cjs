@@ -36,7 +36,7 @@ var require_tunnel = __commonJS({
     "use strict";
     var net = require("net");
     var tls = require("tls");
-    var http3 = require("http");
+    var http2 = require("http");
     var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
@@ -47,12 +47,12 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http3.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http3.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -73,7 +73,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http3.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -392,10 +392,10 @@ var require_empty = __commonJS({
 var require_ssh = __commonJS({
   "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     var Client = require_empty().Client;
-    var http3 = require("http");
+    var http2 = require("http");
     module2.exports = function(opt) {
       var conn = new Client();
-      var agent = new http3.Agent();
+      var agent = new http2.Agent();
       agent.createConnection = function(options, fn) {
         try {
           conn.once("ready", function() {
@@ -4001,7 +4001,7 @@ var require_split_ca = __commonJS({
 var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
-    var http3 = require_http();
+    var http2 = require_http();
     var fs2 = require("fs");
     var path = require("path");
     var url = require("url");
@@ -4221,7 +4221,7 @@ var require_modem = __commonJS({
       }) : options;
       var req = null;
       try {
-        req = http3[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
+        req = http2[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
         });
       } catch (e) {
         callback(e);
@@ -11321,9 +11321,29 @@ function registryAuth(ref) {
   return void 0;
 }
 
-// src/setup/job-status.ts
+// src/util/http.ts
 var import_node_http = __toESM(require("node:http"), 1);
 var import_node_https = __toESM(require("node:https"), 1);
+function openGet(url, opts) {
+  const client = url.startsWith("https:") ? import_node_https.default : import_node_http.default;
+  return new Promise((resolve, reject) => {
+    const request = client.get(
+      url,
+      { timeout: opts.timeoutMs, agent: false, headers: opts.headers ?? {} },
+      resolve
+    );
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+    request.on("error", reject);
+  });
+}
+async function getText(url, opts) {
+  const response = await openGet(url, opts);
+  const chunks = [];
+  for await (const chunk of response) chunks.push(chunk);
+  return { status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") };
+}
+
+// src/setup/job-status.ts
 async function tryJobHasFailedStep(token, env) {
   const {
     GITHUB_API_URL: api,
@@ -11349,32 +11369,18 @@ async function tryJobHasFailedStep(token, env) {
     return void 0;
   }
 }
-function getJson(url, token) {
-  const client = url.startsWith("https:") ? import_node_https.default : import_node_http.default;
-  return new Promise((resolve, reject) => {
-    const request = client.get(
-      url,
-      {
-        timeout: 5e3,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/vnd.github+json",
-          "user-agent": "ephemera",
-          "x-github-api-version": "2022-11-28"
-        }
-      },
-      (response) => {
-        const chunks = [];
-        response.on("data", (chunk) => chunks.push(chunk));
-        response.on("end", () => {
-          if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}`));
-          else resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        });
-      }
-    );
-    request.on("timeout", () => request.destroy(new Error("no answer within 5 s")));
-    request.on("error", reject);
+async function getJson(url, token) {
+  const { status, body } = await getText(url, {
+    timeoutMs: 5e3,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: "application/vnd.github+json",
+      "user-agent": "ephemera",
+      "x-github-api-version": "2022-11-28"
+    }
   });
+  if (status !== 200) throw new Error(`HTTP ${status}`);
+  return JSON.parse(body);
 }
 
 // src/engines.ts
@@ -11445,16 +11451,11 @@ var ENGINES = {
 
 // src/setup/save-state.ts
 var import_node_fs2 = require("node:fs");
-var import_node_http2 = __toESM(require("node:http"), 1);
 var import_node_path2 = require("node:path");
 var import_promises = require("node:stream/promises");
 async function saveEmulatorState(url, file) {
   (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)(file), { recursive: true });
-  const response = await new Promise((resolve, reject) => {
-    const request = import_node_http2.default.get(url, { timeout: 6e4, agent: false }, resolve);
-    request.on("timeout", () => request.destroy(new Error("no answer within 60 s")));
-    request.on("error", reject);
-  });
+  const response = await openGet(url, { timeoutMs: 6e4 });
   if (response.statusCode !== 200) {
     response.resume();
     throw new Error(`${url} answered ${response.statusCode}`);

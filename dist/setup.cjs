@@ -37,7 +37,7 @@ var require_tunnel = __commonJS({
     var net = require("net");
     var tls = require("tls");
     var http2 = require("http");
-    var https = require("https");
+    var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
     var util = require("util");
@@ -59,12 +59,12 @@ var require_tunnel = __commonJS({
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -11690,6 +11690,14 @@ var ENGINES = {
     docs: "emulator/README.md in the Ephemera repository"
   }
 };
+function emulatorEnv(engine, opts) {
+  const env = { ...opts.configuration };
+  if (opts.listenPort !== void 0 && engine.listenEnv) {
+    Object.assign(env, engine.listenEnv(opts.listenPort));
+  }
+  if (opts.authToken !== "" && engine.tokenEnv) env[engine.tokenEnv] = opts.authToken;
+  return env;
+}
 
 // src/inputs/parse.ts
 function readRequired(name) {
@@ -11754,6 +11762,11 @@ function parseConfiguration(name, raw) {
   }
   return env;
 }
+function readEngineToken(engine, env) {
+  const token = getInput("auth-token") || (engine.tokenEnv ? env[engine.tokenEnv] ?? "" : "");
+  if (token !== "") setSecret(token);
+  return token;
+}
 
 // src/inputs/setup.ts
 function readSetupInputs(env = process.env) {
@@ -11789,8 +11802,7 @@ function readSetupInputs(env = process.env) {
   };
 }
 function readAuthToken(engine, customImage, env) {
-  const token = getInput("auth-token") || (engine.tokenEnv ? env[engine.tokenEnv] ?? "" : "");
-  if (token !== "") setSecret(token);
+  const token = readEngineToken(engine, env);
   if (token !== "" && !engine.tokenEnv) {
     warning(
       `Input 'auth-token' is set but ${engine.name} takes no token; it is not passed on.`
@@ -11951,22 +11963,31 @@ function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-// src/container/probe.ts
+// src/util/http.ts
 var import_node_http = __toESM(require("node:http"), 1);
-function httpGet(url, timeoutMs) {
+var import_node_https = __toESM(require("node:https"), 1);
+function openGet(url, opts) {
+  const client = url.startsWith("https:") ? import_node_https.default : import_node_http.default;
   return new Promise((resolve2, reject) => {
-    const request = import_node_http.default.get(url, { timeout: timeoutMs, agent: false }, (response) => {
-      const chunks = [];
-      response.on("data", (chunk) => chunks.push(chunk));
-      response.on(
-        "end",
-        () => resolve2({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })
-      );
-      response.on("error", reject);
-    });
-    request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    const request = client.get(
+      url,
+      { timeout: opts.timeoutMs, agent: false, headers: opts.headers ?? {} },
+      resolve2
+    );
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     request.on("error", reject);
   });
+}
+async function getText(url, opts) {
+  const response = await openGet(url, opts);
+  const chunks = [];
+  for await (const chunk of response) chunks.push(chunk);
+  return { status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") };
+}
+
+// src/container/probe.ts
+function httpGet(url, timeoutMs) {
+  return getText(url, { timeoutMs });
 }
 async function probeEmulator(baseUrl, profile, timeoutMs = 2e3) {
   let health;
@@ -12041,11 +12062,11 @@ function setupLabels(engine, env) {
 }
 function buildEmulatorSpec(input, name, docker) {
   const warnings = [];
-  const env = { ...input.configuration };
-  if (input.network === "host" && input.engine.listenEnv) {
-    Object.assign(env, input.engine.listenEnv(input.port));
-  }
-  if (input.authToken !== "" && input.engine.tokenEnv) env[input.engine.tokenEnv] = input.authToken;
+  const env = emulatorEnv(input.engine, {
+    configuration: input.configuration,
+    authToken: input.authToken,
+    ...input.network === "host" ? { listenPort: input.port } : {}
+  });
   const binds = input.volumes.map(
     (v) => `${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`
   );

@@ -101,3 +101,19 @@ export const ENGINES: Record<EngineName, EngineProfile> = {
     docs: 'emulator/README.md in the Ephemera repository',
   },
 }
+
+/**
+ * The emulator's environment: the user's configuration, the port to listen on when nothing
+ * maps one (host networking, or a task port other than the engine's own), and the auth token.
+ */
+export function emulatorEnv(
+  engine: EngineProfile,
+  opts: { configuration: Record<string, string>; authToken: string; listenPort?: number },
+): Record<string, string> {
+  const env: Record<string, string> = { ...opts.configuration }
+  if (opts.listenPort !== undefined && engine.listenEnv) {
+    Object.assign(env, engine.listenEnv(opts.listenPort))
+  }
+  if (opts.authToken !== '' && engine.tokenEnv) env[engine.tokenEnv] = opts.authToken
+  return env
+}

@@ -1,5 +1,5 @@
-import http from 'node:http'
 import type { EngineProfile } from '../engines.js'
+import { getText } from '../util/http.js'
 
 /** One look at the emulator: ready or not, and what it said. */
 export interface Probe {
@@ -10,25 +10,11 @@ export interface Probe {
   services?: Record<string, string>
 }
 
-interface HttpAnswer {
-  status: number
-  body: string
-}
+type HttpAnswer = Awaited<ReturnType<typeof getText>>
 
-/** A GET on loopback with node:http: fetch would load undici, which costs tens of ms at start. */
+/** A GET on loopback, for readiness probes and for the demo and tests. */
 export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      )
-      response.on('error', reject)
-    })
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)))
-    request.on('error', reject)
-  })
+  return getText(url, { timeoutMs })
 }
 
 /** Asks the emulator once whether it is ready, as its engine profile says to. */

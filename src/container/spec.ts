@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { LABELS, TOOL } from '../constants.js'
 import type { ContainerSpec, DockerEndpoint } from '../docker/engine.js'
-import type { EngineProfile } from '../engines.js'
+import { type EngineProfile, emulatorEnv } from '../engines.js'
 import type { NetworkMode, VolumeMount } from '../inputs/setup.js'
 
 export interface EmulatorSpecInput {
@@ -48,12 +48,12 @@ export function buildEmulatorSpec(
   docker: DockerEndpoint,
 ): { spec: ContainerSpec; warnings: string[] } {
   const warnings: string[] = []
-  const env: Record<string, string> = { ...input.configuration }
   // With host networking there is no port mapping: the emulator itself must listen on `port`.
-  if (input.network === 'host' && input.engine.listenEnv) {
-    Object.assign(env, input.engine.listenEnv(input.port))
-  }
-  if (input.authToken !== '' && input.engine.tokenEnv) env[input.engine.tokenEnv] = input.authToken
+  const env = emulatorEnv(input.engine, {
+    configuration: input.configuration,
+    authToken: input.authToken,
+    ...(input.network === 'host' ? { listenPort: input.port } : {}),
+  })
   const binds = input.volumes.map(
     (v) => `${v.hostPath}:${v.containerPath}${v.readOnly ? ':ro' : ''}`,
   )

@@ -33,10 +33,6 @@ export function gitHubFor(token: string, env: NodeJS.ProcessEnv): GitHubApi | un
     token,
     baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     userAgent: 'ephemera',
-    // A run writes a handful of times (comment, deployment statuses), far below what GitHub's
-    // one-write-a-second advice is for; spacing would put seconds between ready and the comment.
-    // Secondary rate limits are still honoured through retry-after.
-    pace: false,
   })
 }
 

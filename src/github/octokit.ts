@@ -15,8 +15,11 @@ export interface GitHubApiOptions {
   /** A rate limit asking for a longer wait than this fails instead of stalling the job. */
   maxRetryAfterSeconds?: number
   /**
-   * Space out writes the way GitHub recommends (one a second, one every three for writes that
-   * notify). Tests turn it off; the plugin keeps these limiters for the whole process.
+   * Space out writes the way GitHub advises for bulk writers (one a second, one every three for
+   * writes that notify). Off by default: a run writes a handful of times, far below what that
+   * advice is for, and spacing would put seconds between ready and the comment. Secondary rate
+   * limits are honoured through retry-after either way. The plugin keeps these limiters for the
+   * whole process.
    */
   pace?: boolean
 }
@@ -48,7 +51,7 @@ export function createOctokit(options: GitHubApiOptions): InstanceType<typeof Ap
     onRateLimit: onLimit('rate limit reached'),
     onSecondaryRateLimit: onLimit('secondary rate limit reached'),
     retryAfterBaseValue: retryBaseMs,
-    ...(options.pace === false ? unpacedGroups() : {}),
+    ...(options.pace === true ? {} : unpacedGroups()),
   }
   return new ApiOctokit({
     auth: options.token,

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import type { EngineProfile } from '../engines.js'
 import { InputError } from '../util/errors.js'
 
 // Readers for single inputs. Defaults live in action.yml only: the runner fills them in, so an
@@ -86,4 +87,14 @@ export function parseConfiguration(name: string, raw: string): Record<string, st
     }
   }
   return env
+}
+
+/**
+ * The engine's auth token: input 'auth-token', else the engine's own environment variable
+ * (LOCALSTACK_AUTH_TOKEN), masked before anything can print it.
+ */
+export function readEngineToken(engine: EngineProfile, env: NodeJS.ProcessEnv): string {
+  const token = core.getInput('auth-token') || (engine.tokenEnv ? (env[engine.tokenEnv] ?? '') : '')
+  if (token !== '') core.setSecret(token)
+  return token
 }

@@ -8,6 +8,7 @@ import {
   parseConfiguration,
   readBoolean,
   readChoice,
+  readEngineToken,
   readPort,
   readRequired,
   readWholeNumber,
@@ -68,9 +69,7 @@ export function readPreviewInputs(env: NodeJS.ProcessEnv = process.env): Preview
   if (githubToken !== '') core.setSecret(githubToken)
   const engine = ENGINES[readChoice('engine', ENGINE_NAMES)]
   const imageInput = core.getInput('image')
-  const authToken =
-    core.getInput('auth-token') || (engine.tokenEnv ? (env[engine.tokenEnv] ?? '') : '')
-  if (authToken !== '') core.setSecret(authToken)
+  const authToken = readEngineToken(engine, env)
   const name = readRequired('name')
   if (!NAME.test(name)) {
     throw new InputError(

@@ -7,6 +7,7 @@ import {
   parseConfiguration,
   readBoolean,
   readChoice,
+  readEngineToken,
   readPort,
   readWholeNumber,
   splitLines,
@@ -81,8 +82,7 @@ function readAuthToken(
   customImage: boolean,
   env: NodeJS.ProcessEnv,
 ): string {
-  const token = core.getInput('auth-token') || (engine.tokenEnv ? (env[engine.tokenEnv] ?? '') : '')
-  if (token !== '') core.setSecret(token)
+  const token = readEngineToken(engine, env)
   if (token !== '' && !engine.tokenEnv) {
     core.warning(
       `Input 'auth-token' is set but ${engine.name} takes no token; it is not passed on.`,

@@ -10,7 +10,7 @@ import {
   statusOf,
 } from '../docker/engine.js'
 import { lastLines } from '../docker/logs.js'
-import { ENGINES } from '../engines.js'
+import { ENGINES, emulatorEnv } from '../engines.js'
 import { ActionError, errorMessage } from '../util/errors.js'
 import {
   createLease,
@@ -37,9 +37,6 @@ import type {
   ReadyResult,
 } from './provider.js'
 import { fillTemplate, slug, type TemplateValues } from './template.js'
-
-// Kept for callers that named it here first.
-export { describeKey, instanceName }
 
 export interface DockerHostOptions {
   docker: DockerEngine
@@ -140,11 +137,11 @@ export class DockerHostProvider implements PreviewProvider {
       [LABELS.configHash]: spec.configHash,
       [PORT_LABEL]: String(port),
     }
-    const env: Record<string, string> = { ...spec.configuration }
-    if (this.opts.network === 'host' && spec.engine.listenEnv) {
-      Object.assign(env, spec.engine.listenEnv(port))
-    }
-    if (spec.authToken !== '' && spec.engine.tokenEnv) env[spec.engine.tokenEnv] = spec.authToken
+    const env = emulatorEnv(spec.engine, {
+      configuration: spec.configuration,
+      authToken: spec.authToken,
+      ...(this.opts.network === 'host' ? { listenPort: port } : {}),
+    })
     return {
       name,
       image: spec.image,

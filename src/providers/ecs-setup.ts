@@ -2,7 +2,7 @@
 // on demand, the RunTask request, and where its containers' output can be found.
 import * as core from '@actions/core'
 import type { ContainerDefinition, EcsApi, EcsTask, RunTaskInput } from '../aws/ecs-api.js'
-import type { EngineProfile } from '../engines.js'
+import { type EngineProfile, emulatorEnv } from '../engines.js'
 import { InputError } from '../util/errors.js'
 import { STARTED_BY, taskTags } from './ecs-instance.js'
 import {
@@ -77,15 +77,13 @@ export function runTaskInput(
   settings: EcsLaunchSettings,
   cluster: string,
 ): Omit<RunTaskInput, 'clientToken'> {
-  const emulatorEnv: Record<string, string> = { ...spec.configuration }
-  if (td.port !== spec.engine.containerPort && spec.engine.listenEnv) {
-    Object.assign(emulatorEnv, spec.engine.listenEnv(td.port))
-  }
   // TODO: the token travels as a container override, which ecs:DescribeTasks shows to anyone
   // with read access in the account; a Secrets Manager reference would need more IAM setup.
-  if (spec.authToken !== '' && spec.engine.tokenEnv) {
-    emulatorEnv[spec.engine.tokenEnv] = spec.authToken
-  }
+  const environment = emulatorEnv(spec.engine, {
+    configuration: spec.configuration,
+    authToken: spec.authToken,
+    ...(td.port !== spec.engine.containerPort ? { listenPort: td.port } : {}),
+  })
   return {
     cluster,
     taskDefinition: td.arn,
@@ -95,7 +93,7 @@ export function runTaskInput(
     startedBy: STARTED_BY,
     tags: taskTags(spec, td.port),
     overrides: [
-      { name: td.emulator, environment: emulatorEnv },
+      { name: td.emulator, environment },
       {
         name: td.timer,
         environment: {

@@ -5,7 +5,6 @@ import { waitUntilReady } from '../container/wait-ready.js'
 import { ENGINES } from '../engines.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { ActionError, errorMessage } from '../util/errors.js'
-import { describeKey } from './docker-host.js'
 import { type EcsErrorContext, explainAwsError, explainRunTaskFailures } from './ecs-errors.js'
 import {
   containerStateOf,
@@ -25,6 +24,7 @@ import {
 } from './ecs-setup.js'
 import type { EcsLaunchSettings } from './ecs-task-definition.js'
 import { TaskWatch } from './ecs-tasks.js'
+import { describeKey } from './labels.js'
 import type {
   ListFilter,
   PreviewInstance,

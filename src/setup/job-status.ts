@@ -1,6 +1,5 @@
-import http from 'node:http'
-import https from 'node:https'
 import * as core from '@actions/core'
+import { getText } from '../util/http.js'
 
 interface JobsPage {
   jobs?: Array<{
@@ -44,31 +43,16 @@ export async function tryJobHasFailedStep(
   }
 }
 
-// node:http(s) rather than fetch: fetch loads undici, tens of milliseconds at every post step.
-function getJson(url: string, token: string): Promise<unknown> {
-  const client = url.startsWith('https:') ? https : http
-  return new Promise((resolve, reject) => {
-    const request = client.get(
-      url,
-      {
-        timeout: 5000,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/vnd.github+json',
-          'user-agent': 'ephemera',
-          'x-github-api-version': '2022-11-28',
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => {
-          if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}`))
-          else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-        })
-      },
-    )
-    request.on('timeout', () => request.destroy(new Error('no answer within 5 s')))
-    request.on('error', reject)
+async function getJson(url: string, token: string): Promise<unknown> {
+  const { status, body } = await getText(url, {
+    timeoutMs: 5000,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/vnd.github+json',
+      'user-agent': 'ephemera',
+      'x-github-api-version': '2022-11-28',
+    },
   })
+  if (status !== 200) throw new Error(`HTTP ${status}`)
+  return JSON.parse(body)
 }

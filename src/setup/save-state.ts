@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs'
-import http from 'node:http'
 import { dirname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { openGet } from '../util/http.js'
 
 /**
  * Streams the emulator's state export (`GET` on the engine's export path, a zip for LocalStack)
@@ -9,11 +9,7 @@ import { pipeline } from 'node:stream/promises'
  */
 export async function saveEmulatorState(url: string, file: string): Promise<number> {
   mkdirSync(dirname(file), { recursive: true })
-  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const request = http.get(url, { timeout: 60_000, agent: false }, resolve)
-    request.on('timeout', () => request.destroy(new Error('no answer within 60 s')))
-    request.on('error', reject)
-  })
+  const response = await openGet(url, { timeoutMs: 60_000 })
   if (response.statusCode !== 200) {
     response.resume()
     throw new Error(`${url} answered ${response.statusCode}`)

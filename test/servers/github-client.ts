@@ -12,7 +12,6 @@ export function createTestGitHubApi(
     token,
     baseUrl: server.url,
     userAgent: 'ephemera-test',
-    pace: false,
     retryBaseMs: 1,
     ...overrides,
   })
